@@ -1,0 +1,1 @@
+"""newsarchive: archive kinhtedothi.vn completely and faithfully."""

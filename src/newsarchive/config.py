@@ -1,0 +1,180 @@
+"""Settings: `config.toml` read, checked and typed. Every key and default is documented there."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+
+class ConfigError(ValueError):
+    """A bad setting; the message names the key (or the file) to fix."""
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    user_agent: str = "newsarchive/0.1"
+    contact_url: str = "https://github.com/newsarchive/newsarchive"
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    delay: float = 1.0
+    concurrency: int = 2
+    max_body_bytes: int = 10_000_000
+    retries: int = 4
+    backoff_base: float = 1.0
+    backoff_max: float = 60.0
+    obey_robots: bool = True
+
+    @property
+    def user_agent_header(self) -> str:
+        return f"{self.user_agent} (+{self.contact_url})"
+
+
+@dataclass(frozen=True)
+class CrawlSettings:
+    base_url: str = ""
+    max_pages: int = 0
+    listing_pages: int = 2
+    extra_hosts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    url: str = "sqlite:///archive.db"
+
+
+@dataclass(frozen=True)
+class Config:
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    crawl: CrawlSettings = field(default_factory=CrawlSettings)
+    store: StoreSettings = field(default_factory=StoreSettings)
+
+    def with_overrides(
+        self, *, db: str | None = None, base_url: str | None = None, max_pages: int | None = None
+    ) -> Config:
+        """Command-line options win over the file; they are checked like the file's values."""
+        crawl = self.crawl
+        if base_url is not None:
+            crawl = replace(crawl, base_url=_check_url("--base-url", base_url))
+        if max_pages is not None:
+            if max_pages < 0:
+                raise ConfigError("--max-pages must be 0 (no limit) or more")
+            crawl = replace(crawl, max_pages=max_pages)
+        store = replace(self.store, url=_check_db_url("--db", db)) if db is not None else self.store
+        return replace(self, crawl=crawl, store=store)
+
+
+def load_config(path: str | Path | None) -> Config:
+    """Read `path`; None or a missing default file gives the defaults."""
+    if path is None:
+        return Config()
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            raw = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    return parse_config(raw)
+
+
+def parse_config(raw: dict[str, Any]) -> Config:
+    sections: dict[str, type[Any]] = {
+        "fetch": FetchSettings,
+        "crawl": CrawlSettings,
+        "store": StoreSettings,
+    }
+    unknown = set(raw) - set(sections)
+    if unknown:
+        raise ConfigError(f"unknown section [{sorted(unknown)[0]}] in config")
+    built = {name: _section(name, cls, raw.get(name, {})) for name, cls in sections.items()}
+    config = Config(**built)
+    _validate(config)
+    return config
+
+
+def _section(name: str, cls: type[Any], values: Any) -> Any:
+    if not isinstance(values, dict):
+        raise ConfigError(f"[{name}] must be a table")
+    known = {f.name: f for f in fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in known:
+            raise ConfigError(f"unknown key {name}.{key}")
+        default = getattr(cls(), key)
+        kwargs[key] = _coerce(f"{name}.{key}", value, default)
+    return cls(**kwargs)
+
+
+def _coerce(key: str, value: Any, default: Any) -> Any:
+    # bool before int: in Python a bool is an int, in TOML it is not.
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{key} must be true or false, not {value!r}")
+        return value
+    if isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{key} must be a whole number, not {value!r}")
+        return value
+    if isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{key} must be a number, not {value!r}")
+        return float(value)
+    if isinstance(default, tuple):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{key} must be a list of strings")
+        return tuple(value)
+    if not isinstance(value, str):
+        raise ConfigError(f"{key} must be a string, not {value!r}")
+    return value
+
+
+def _validate(config: Config) -> None:
+    f = config.fetch
+    positive = {
+        "fetch.connect_timeout": f.connect_timeout,
+        "fetch.read_timeout": f.read_timeout,
+        "fetch.concurrency": f.concurrency,
+        "fetch.max_body_bytes": f.max_body_bytes,
+        "fetch.backoff_max": f.backoff_max,
+    }
+    for key, value in positive.items():
+        if value <= 0:
+            raise ConfigError(f"{key} must be greater than 0, not {value}")
+    non_negative = {
+        "fetch.delay": f.delay,
+        "fetch.retries": f.retries,
+        "fetch.backoff_base": f.backoff_base,
+        "crawl.max_pages": config.crawl.max_pages,
+        "crawl.listing_pages": config.crawl.listing_pages,
+    }
+    for key, value in non_negative.items():
+        if value < 0:
+            raise ConfigError(f"{key} must be 0 or more, not {value}")
+    if not f.user_agent.strip():
+        raise ConfigError("fetch.user_agent must not be empty")
+    _check_url("fetch.contact_url", f.contact_url)
+    if config.crawl.base_url:
+        _check_url("crawl.base_url", config.crawl.base_url)
+    for host in config.crawl.extra_hosts:
+        if not host.endswith(".kinhtedothi.vn"):
+            raise ConfigError(f"crawl.extra_hosts: {host!r} is not a kinhtedothi.vn subdomain")
+    _check_db_url("store.url", config.store.url)
+
+
+def _check_url(key: str, value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{key} must be an http(s) URL, not {value!r}")
+    return value
+
+
+def _check_db_url(key: str, value: str) -> str:
+    if "://" not in value:
+        raise ConfigError(f"{key} must be a SQLAlchemy URL such as sqlite:///archive.db")
+    return value

@@ -1,0 +1,117 @@
+"""The article record of ARTICLE.md as a typed, immutable value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+RelatedKind = Literal["inline", "related", "latest", "most_read"]
+RELATED_KINDS: tuple[RelatedKind, ...] = ("inline", "related", "latest", "most_read")
+
+# The field order of ARTICLE.md; exports and `to_dict()` keep it.
+FIELDS: tuple[str, ...] = (
+    "url",
+    "site_id",
+    "title",
+    "sapo",
+    "paragraphs",
+    "body_text",
+    "captions",
+    "images",
+    "published_at",
+    "updated_at",
+    "authors",
+    "category",
+    "tags",
+    "related",
+    "layout",
+    "parser_version",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    url: str
+    caption: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"url": self.url, "caption": self.caption}
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    url: str
+    title: str
+    kind: RelatedKind
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"url": self.url, "title": self.title, "kind": self.kind}
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One article as the parser read it. Timestamps are ISO 8601 strings in Hanoi time."""
+
+    url: str
+    title: str
+    site_id: str | None = None
+    sapo: str | None = None
+    paragraphs: tuple[str, ...] = ()
+    captions: tuple[str, ...] = ()
+    images: tuple[Image, ...] = ()
+    published_at: str | None = None
+    updated_at: str | None = None
+    authors: tuple[str, ...] = ()
+    category: str | None = None
+    tags: tuple[str, ...] = ()
+    related: tuple[Related, ...] = ()
+    layout: str = "generic"
+    parser_version: str = field(default="")
+
+    @property
+    def body_text(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ARTICLE.md form: plain JSON types, fields in the documented order."""
+        return {
+            "url": self.url,
+            "site_id": self.site_id,
+            "title": self.title,
+            "sapo": self.sapo,
+            "paragraphs": list(self.paragraphs),
+            "body_text": self.body_text,
+            "captions": list(self.captions),
+            "images": [image.to_dict() for image in self.images],
+            "published_at": self.published_at,
+            "updated_at": self.updated_at,
+            "authors": list(self.authors),
+            "category": self.category,
+            "tags": list(self.tags),
+            "related": [link.to_dict() for link in self.related],
+            "layout": self.layout,
+            "parser_version": self.parser_version,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Article:
+        """Inverse of `to_dict()` (`body_text` is derived, so it is ignored)."""
+        return cls(
+            url=data["url"],
+            site_id=data.get("site_id"),
+            title=data["title"],
+            sapo=data.get("sapo"),
+            paragraphs=tuple(data.get("paragraphs", ())),
+            captions=tuple(data.get("captions", ())),
+            images=tuple(Image(i["url"], i.get("caption")) for i in data.get("images", ())),
+            published_at=data.get("published_at"),
+            updated_at=data.get("updated_at"),
+            authors=tuple(data.get("authors", ())),
+            category=data.get("category"),
+            tags=tuple(data.get("tags", ())),
+            related=tuple(
+                Related(r["url"], r["title"], r["kind"]) for r in data.get("related", ())
+            ),
+            layout=data.get("layout", "generic"),
+            parser_version=data.get("parser_version", ""),
+        )

@@ -1,0 +1,1 @@
+"""Everything particular to kinhtedothi.vn: addresses, layouts and their selectors, labels."""

@@ -1,0 +1,142 @@
+"""Kinhtedothi's addresses: hosts, URL patterns, canonical form, and what kind of page a URL is."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+MAIN_HOST = "kinhtedothi.vn"
+SITE_ROOT = f"https://{MAIN_HOST}"
+
+# Where a crawl starts. Sitemaps lead for back-fill; RSS and categories for what is new.
+SITEMAP_PATHS: tuple[str, ...] = ("/sitemap.xml",)
+FEED_PATHS: tuple[str, ...] = ("/rss/home.rss",)
+CATEGORY_PATHS: tuple[str, ...] = (
+    "/kinh-te/",
+    "/do-thi/",
+    "/chinh-tri/",
+    "/xa-hoi/",
+    "/phap-luat/",
+    "/van-hoa/",
+    "/the-thao/",
+    "/quoc-te/",
+    "/bat-dong-san/",
+)
+HOME_PATH = "/"
+
+# Most specific first: a layout-B slug may end in digits ("...-thang-9-2022.html").
+ARTICLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("C", re.compile(r"^/(?P<slug>[a-z0-9-]+)\.(?P<id>\d{5,})\.html$")),
+    ("A", re.compile(r"^/(?P<slug>[a-z0-9-]+)-(?P<id>\d{6,})\.html$")),
+    ("B", re.compile(r"^/(?P<slug>[a-z0-9-]+)\.html$")),
+)
+# Site sections that are not articles even though they look like `/<slug>.html`.
+NON_ARTICLE_PREFIXES: tuple[str, ...] = ("/tag/", "/tim-kiem", "/search", "/rss/", "/api/")
+TAG_PATH = re.compile(r"^/tag/")
+SEARCH_PATH = re.compile(r"^/(tim-kiem|search)")
+# Listing pagination: `/kinh-te/trang-2.html` (modelled; SITE.md knows only a `.paging` block).
+LISTING_PAGE = re.compile(r"^/(?P<section>[a-z0-9-]+)/(trang-(?P<page>\d+)\.html)?$")
+
+TRACKING_PARAMS = frozenset({"fbclid", "gclid", "zarsrc", "_ga"})
+
+UrlKind = Literal["article", "listing", "tag", "search", "other"]
+
+
+def is_site_host(host: str | None, extra_hosts: tuple[str, ...] = ()) -> bool:
+    """The main host, with or without `www.`, or one of the configured sister subdomains."""
+    if not host:
+        return False
+    host = host.lower().rstrip(".")
+    return host in (MAIN_HOST, f"www.{MAIN_HOST}") or host in extra_hosts
+
+
+def is_main_host(host: str | None) -> bool:
+    return is_site_host(host)
+
+
+def canonical_url(url: str, base: str | None = None) -> str:
+    """ARTICLE.md's canonical form: https, lower-case host without `www.`, no fragment, no
+    tracking parameters; path and the other query parameters kept exactly as written."""
+    if base is not None:
+        url = urljoin(base, url)
+    if url.startswith("//"):
+        url = "https:" + url
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    if host.startswith("www."):
+        host = host[4:]
+    netloc = host if parts.port in (None, 80, 443) else f"{host}:{parts.port}"
+    # Filter the raw pairs rather than decode and re-encode: the rest stays exactly as written.
+    query = "&".join(
+        pair for pair in parts.query.split("&") if pair and not _is_tracking(pair.split("=")[0])
+    )
+    scheme = "https" if parts.scheme in ("http", "https", "") else parts.scheme
+    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+
+
+def _is_tracking(key: str) -> bool:
+    key = key.lower()
+    return key.startswith("utm_") or key in TRACKING_PARAMS
+
+
+def article_match(url: str) -> tuple[str, str | None] | None:
+    """(layout guessed from the URL, site id or None) for an article URL of the main host."""
+    parts = urlsplit(url)
+    if not is_main_host(parts.hostname):
+        return None
+    path = parts.path
+    if path.startswith(NON_ARTICLE_PREFIXES):
+        return None
+    for layout, pattern in ARTICLE_PATTERNS:
+        match = pattern.match(path)
+        if match:
+            return layout, match.groupdict().get("id")
+    return None
+
+
+def site_id(url: str) -> str | None:
+    match = article_match(url)
+    return match[1] if match else None
+
+
+def url_kind(url: str) -> UrlKind:
+    """What a URL of the site most likely is, from its address alone."""
+    parts = urlsplit(url)
+    if not is_main_host(parts.hostname):
+        return "other"
+    if TAG_PATH.match(parts.path):
+        return "tag"
+    if SEARCH_PATH.match(parts.path):
+        return "search"
+    if article_match(url):
+        return "article"
+    if parts.path == HOME_PATH or LISTING_PAGE.match(parts.path):
+        return "listing"
+    return "other"
+
+
+def listing_page_number(url: str) -> int:
+    """1 for a section's first page, N for `/section/trang-N.html`."""
+    match = LISTING_PAGE.match(urlsplit(url).path)
+    return int(match["page"]) if match and match["page"] else 1
+
+
+def to_fetch_url(canonical: str, base_url: str | None) -> str:
+    """Where to fetch a canonical site URL from: itself, or the same path on a mirror."""
+    if not base_url:
+        return canonical
+    parts = urlsplit(canonical)
+    base = urlsplit(base_url)
+    return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
+
+
+def from_fetch_url(fetched: str, base_url: str | None) -> str:
+    """The site URL of a page fetched from a mirror (inverse of `to_fetch_url`)."""
+    if not base_url:
+        return canonical_url(fetched)
+    parts = urlsplit(fetched)
+    base = urlsplit(base_url)
+    if parts.netloc.lower() == base.netloc.lower():
+        return canonical_url(urlunsplit(("https", MAIN_HOST, parts.path, parts.query, "")))
+    return canonical_url(fetched)
