@@ -1,0 +1,5 @@
+"""bytes + URL → article record, or "not an article, but a …"."""
+
+from .article import PARSER_VERSION, NotAnArticle, parse_article
+
+__all__ = ["PARSER_VERSION", "NotAnArticle", "parse_article"]

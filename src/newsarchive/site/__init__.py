@@ -1,1 +1,6 @@
 """Everything particular to kinhtedothi.vn: addresses, layouts and their selectors, labels."""
+
+from datetime import timedelta, timezone
+
+# The site publishes in Hanoi time: UTC+07:00, no daylight saving.
+HANOI = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")

@@ -1,0 +1,27 @@
+"""RSS and Atom feeds, read by feedparser (every dialect, broken encodings, odd dates)."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import UTC, datetime
+
+import feedparser
+
+from ..site.urls import canonical_url, url_kind
+from .found import Found
+
+
+def links_in_feed(data: bytes) -> list[Found]:
+    parsed = feedparser.parse(data)
+    found: list[Found] = []
+    for entry in parsed.entries:
+        link = entry.get("link")
+        if not link:
+            continue
+        url = canonical_url(link)
+        if url_kind(url) != "article":
+            continue
+        stamp = entry.get("updated_parsed") or entry.get("published_parsed")
+        lastmod = datetime.fromtimestamp(calendar.timegm(stamp), UTC) if stamp else None
+        found.append(Found(url, "article", "feed", lastmod))
+    return found

@@ -1,0 +1,409 @@
+"""Bytes and a URL in; an `Article` out, or `NotAnArticle` saying what the page is instead.
+
+Each field reads like its row in ARTICLE.md: metadata first, then the layout's selectors from
+`site.layouts`, then the generic cues; shared helpers do the work.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from ..record import Article, Related, RelatedKind
+from ..site import layouts as site
+from ..site.urls import article_match, canonical_url, is_main_host, is_site_host, url_kind
+from .body import Body, BodyReader, related_links
+from .dates import parse_iso, parse_visible
+from .decode import decode_html
+from .marks import Marks, has_descendant, within
+from .metadata import Metadata, read_metadata
+from .text import clean, folded_key
+
+# Bump whenever the extraction of any field changes: stored articles are re-parsed by it.
+PARSER_VERSION = "1"
+
+PageKind = str  # "listing", "tag", "search", "not_found", "empty", "challenge"
+
+_DATELINE = re.compile(site.DATELINE, re.IGNORECASE)
+_AUTHOR_ROLES = re.compile(site.AUTHOR_ROLES, re.IGNORECASE)
+_NAME_SPLIT = re.compile(r"\s*,\s*|\s+[-–]\s+|\s+và\s+")
+_SENTENCE_PUNCTUATION = re.compile(r"[.!?;…]$|[!?;]")
+_TITLE_SUFFIX = re.compile(r"\s+[-|–]\s+[^-|–]*(kinh tế|kinhtedothi)[^-|–]*$", re.IGNORECASE)
+_TEASERS = "aside, [class*=story], [class*=sidebar], [class*=teaser], [class*=item]"
+_CHROME = ", ".join(site.CHROME)
+_MIN_GENERIC_BODY = 200  # characters of text before a container counts as an article body
+
+
+class NotAnArticle(Exception):
+    """The page is no article; `kind` says what it is."""
+
+    def __init__(self, kind: PageKind) -> None:
+        super().__init__(f"not an article: {kind}")
+        self.kind = kind
+
+
+def parse_article(html: str | bytes, url: str) -> Article:
+    """The ARTICLE.md record of one page; raises `NotAnArticle` for any other page."""
+    text = decode_html(html) if isinstance(html, bytes) else html
+    if not text.strip():
+        raise NotAnArticle("empty")
+    tree = LexborHTMLParser(text)
+    return _Page(tree, url).article()
+
+
+@dataclass
+class _Found:
+    layout: site.Layout
+    body: LexborNode
+    generic: bool
+
+
+class _Page:
+    def __init__(self, tree: LexborHTMLParser, url: str) -> None:
+        self.tree = tree
+        self.meta: Metadata = read_metadata(tree)
+        root = tree.root
+        if root is None:
+            raise NotAnArticle("empty")
+        self._marks = Marks(root)
+        self.url = self._canonical(url)
+
+    # -- what the page is ------------------------------------------------------------------
+
+    def article(self) -> Article:
+        found = self._find_body()
+        title = self._title(found)
+        if found is None or not title:
+            raise NotAnArticle(self._kind_of_non_article())
+        reader = BodyReader(self._marks, found.layout, self._absolute_image, self._article_link)
+        body = reader.read(found.body)
+        sapo = self._sapo(found)
+        authors_from_page = self._authors(found)
+        paragraphs, byline = _split_byline(body, sapo)
+        authors = authors_from_page or byline
+        return Article(
+            url=self.url,
+            site_id=self._site_id(),
+            title=title,
+            sapo=sapo,
+            paragraphs=tuple(paragraphs),
+            captions=tuple(body.captions),
+            images=tuple(body.images),
+            published_at=self._published(found),
+            updated_at=self._updated(),
+            authors=tuple(authors),
+            category=self._category(found, title),
+            tags=tuple(self._tags(found)),
+            related=tuple(self._related(found, body)),
+            layout="generic" if found.generic else found.layout.name,
+            parser_version=PARSER_VERSION,
+        )
+
+    def _kind_of_non_article(self) -> PageKind:
+        kind = url_kind(self.url)
+        if kind in ("tag", "search"):
+            return kind
+        heading = " ".join(
+            clean(n.text(deep=True)).casefold() for n in self.tree.css("title, h1, h2")
+        )
+        if any(marker in heading for marker in site.NOT_FOUND_TEXTS):
+            return "not_found"
+        visible = clean(self.tree.body.text(deep=True)) if self.tree.body is not None else ""
+        if not visible:
+            return "empty"
+        if any(marker in visible.casefold() for marker in site.CHALLENGE_TEXTS):
+            return "challenge"
+        return "listing"
+
+    def _find_body(self) -> _Found | None:
+        for layout in site.LAYOUTS:
+            node = _first(self.tree, layout.body)
+            if node is not None:
+                return _Found(layout, node, generic=False)
+        for selector in site.GENERIC.body:
+            for node in self.tree.css(selector):
+                if self._marks.inside(node, _TEASERS) or self._marks.inside(node, _CHROME):
+                    continue
+                if self._looks_like_body(node):
+                    return _Found(site.GENERIC, node, generic=True)
+        return None
+
+    def _looks_like_body(self, node: LexborNode) -> bool:
+        blocks = [p for p in node.css("p") if len(clean(p.text(deep=True))) > 40]
+        long_enough = len(clean(node.text(deep=True))) >= _MIN_GENERIC_BODY
+        return long_enough and (len(blocks) >= 2 or self.meta.is_article)
+
+    # -- identity --------------------------------------------------------------------------
+
+    def _canonical(self, fetched: str) -> str:
+        """`link[rel=canonical]`, else `og:url`, else the URL fetched; only the site's hosts count
+        (a canonical to `m.` or an AMP host is ignored)."""
+        for candidate in (self.meta.canonical, self.meta.get("og:url")):
+            if candidate:
+                absolute = canonical_url(candidate, base=fetched)
+                if is_site_host(urlsplit(absolute).hostname):
+                    return absolute
+        return canonical_url(fetched)
+
+    def _site_id(self) -> str | None:
+        match = article_match(self.url)
+        return match[1] if match else None
+
+    # -- fields ----------------------------------------------------------------------------
+
+    def _title(self, found: _Found | None) -> str:
+        layout = found.layout if found else site.GENERIC
+        for node in self._candidates(layout.title + site.GENERIC.title, found):
+            if node.tag == "h1" and self._is_logo(node):
+                continue
+            text = clean(node.text(deep=True))
+            if text:
+                return text
+        return ""
+
+    def _sapo(self, found: _Found) -> str | None:
+        for node in self._candidates(found.layout.sapo + site.GENERIC.sapo, found):
+            text = clean(node.text(deep=True))
+            if text:
+                return _strip_dateline(text)
+        description = self.meta.get("og:description", "description")
+        return _strip_dateline(clean(description)) if description else None
+
+    def _published(self, found: _Found) -> str | None:
+        for value in (self.meta.ld_text("datePublished"), self.meta.get("article:published_time")):
+            parsed = parse_iso(value) if value else None
+            if parsed:
+                return parsed
+        for node in self._candidates(found.layout.date + site.GENERIC.date, found):
+            for attr in ("datetime", "content"):
+                value = node.attributes.get(attr)
+                if value and (parsed := parse_iso(value)):
+                    return parsed
+            parsed = parse_visible(clean(node.text(deep=True)))
+            if parsed:
+                return parsed
+        return None
+
+    def _updated(self) -> str | None:
+        for value in (
+            self.meta.ld_text("dateModified"),
+            self.meta.get("article:modified_time", "itemprop:dateModified", "og:updated_time"),
+        ):
+            parsed = parse_iso(value) if value else None
+            if parsed:
+                return parsed
+        return None
+
+    def _authors(self, found: _Found) -> list[str]:
+        for node in self._candidates(found.layout.author + site.GENERIC.author, found):
+            names = _names(node.text(deep=True))
+            if names:
+                return names
+        people = [
+            name
+            for name in (clean(n) for n in self.meta.ld_people())
+            if name and name.casefold() not in site.PUBLISHER_NAMES
+        ]
+        return [n for person in people for n in _names(person)]
+
+    def _category(self, found: _Found, title: str) -> str | None:
+        crumbs = [
+            node
+            for node in _all(self.tree, found.layout.breadcrumb + site.GENERIC.breadcrumb)
+            if _is_section(clean(node.text(deep=True)), title)
+        ]
+        active = [n for n in crumbs if _is_active(n)]
+        if active or crumbs:
+            return clean((active or crumbs)[-1].text(deep=True))
+        sections = [name for name in (clean(n) for n in self.meta.breadcrumb)]
+        sections = [name for name in sections if _is_section(name, title)]
+        if sections:
+            return sections[-1]
+        value = self.meta.get("article:section") or self.meta.ld_text("articleSection")
+        return clean(value) if value else None
+
+    def _tags(self, found: _Found) -> list[str]:
+        selectors = found.layout.tags or site.GENERIC.tags
+        seen: dict[str, None] = {}
+        for selector in (selectors, site.GENERIC.tags):
+            for node in _all(self.tree, selector):
+                if self._marks.inside(node, _CHROME) or within(node, found.body):
+                    continue
+                tag = clean(node.text(deep=True)).lstrip("#").strip()
+                if tag:
+                    seen.setdefault(tag, None)
+            if seen:
+                break
+        return list(seen)
+
+    def _related(self, found: _Found, body: Body) -> list[Related]:
+        links: list[Related] = []
+        seen: set[tuple[str, str]] = set()
+
+        def add(url: str, title: str, kind: RelatedKind) -> None:
+            if (url, kind) not in seen:
+                seen.add((url, kind))
+                links.append(Related(url, title, kind))
+
+        for url, title in body.inline_related:
+            add(url, title, "inline")
+        for kind, box in self._related_boxes(found):
+            for url, title in related_links(box, self._article_link):
+                add(url, title, kind)
+        return links
+
+    def _related_boxes(self, found: _Found) -> Iterable[tuple[RelatedKind, LexborNode]]:
+        """Labelled lists outside the body, and unlabelled boxes whose class says related."""
+        labels = list(self._labels(found))
+        label_nodes = [node for node, _ in labels]
+        boxes: list[tuple[LexborNode, RelatedKind | None]] = []
+        for label, kind in labels:
+            box = _box_of(label, label_nodes, self._holds_article_link)
+            if box is not None:
+                boxes.append((box, kind))
+        for node in _all(self.tree, site.RELATED_BOX_CLASSES):
+            if (
+                within(node, found.body)
+                or within(found.body, node)
+                or self._marks.inside(node, _CHROME)
+            ):
+                continue
+            if not any(within(node, box) or within(box, node) for box, _ in boxes):
+                boxes.append((node, "related"))
+        # Page order; sponsored boxes (kind None) are kept above only to fence their links off.
+        for box, box_kind in sorted(boxes, key=lambda pair: _position(self.tree, pair[0])):
+            if box_kind is not None:
+                yield box_kind, box
+
+    def _labels(self, found: _Found) -> Iterable[tuple[LexborNode, RelatedKind | None]]:
+        for node in self.tree.css("h2, h3, h4, h5, h6, div, span, p, strong, a, li"):
+            if within(node, found.body) or self._marks.inside(node, _CHROME):
+                continue
+            if node.tag != "a" and has_descendant(node, "h2, h3, h4, div, p, ul, li, a"):
+                continue  # a label is a leaf-ish element holding just the label
+            key = folded_key(node.text(deep=True))
+            if key in site.SPONSORED_LABELS:
+                yield node, None
+            elif key in site.RELATED_LABELS:
+                yield node, site.RELATED_LABELS[key]  # type: ignore[misc]
+
+    # -- helpers over the tree -------------------------------------------------------------
+
+    def _candidates(self, selectors: Iterable[str], found: _Found | None) -> Iterable[LexborNode]:
+        """Nodes for a field outside the body text and teaser lists, in selector order."""
+        body = found.body if found else None
+        for selector in selectors:
+            for node in self.tree.css(selector):
+                if body is not None and (within(node, body) or within(body, node)):
+                    continue
+                if self._marks.inside(node, _TEASERS) or self._marks.inside(node, _CHROME):
+                    continue
+                yield node
+
+    def _is_logo(self, node: LexborNode) -> bool:
+        return not clean(node.text(deep=True)) or self._marks.inside(node, "[class*=logo], header")
+
+    def _holds_article_link(self, node: LexborNode, besides: LexborNode) -> bool:
+        return any(
+            not within(a, besides) and self._article_link(a.attributes.get("href") or "")
+            for a in node.css("a[href]")
+        )
+
+    def _absolute_image(self, address: str) -> str:
+        if address.startswith("//"):
+            return "https:" + address
+        return urljoin(self.url, address)
+
+    def _article_link(self, href: str) -> str | None:
+        href = href.strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:")):
+            return None
+        url = canonical_url(href, base=self.url)
+        parts = urlsplit(url)
+        if not is_main_host(parts.hostname) or article_match(url) is None or url == self.url:
+            return None
+        return url
+
+
+def _split_byline(body: Body, sapo: str | None) -> tuple[list[str], list[str]]:
+    """Paragraphs without a repeated sapo and without the closing byline, and its names."""
+    blocks = [b for b in body.blocks if not (sapo and b.text == sapo)]
+    names: list[str] = []
+    if blocks and blocks[-1].byline_styled:
+        candidate = _names(blocks[-1].text)
+        if candidate and _looks_like_byline(blocks[-1].text):
+            names = candidate
+            blocks = blocks[:-1]
+    return [b.text for b in blocks], names
+
+
+def _looks_like_byline(text: str) -> bool:
+    text = _AUTHOR_ROLES.sub("", clean(text))
+    folded = text.casefold()
+    if folded.startswith(site.CREDIT_PREFIXES) or "\n" in text:
+        return False
+    return 0 < len(text.split()) <= 6 and not _SENTENCE_PUNCTUATION.search(text)
+
+
+def _names(text: str) -> list[str]:
+    text = _AUTHOR_ROLES.sub("", clean(text))
+    if not text or text.casefold().startswith(site.CREDIT_PREFIXES):
+        return []
+    names = [clean(n) for n in _NAME_SPLIT.split(text)]
+    return [n for n in names if n and n.casefold() not in site.PUBLISHER_NAMES]
+
+
+def _strip_dateline(text: str) -> str | None:
+    return clean(_DATELINE.sub("", text)) or None
+
+
+def _is_section(text: str, title: str) -> bool:
+    return bool(text) and folded_key(text) not in site.HOME_LABELS and text != title
+
+
+def _is_active(node: LexborNode) -> bool:
+    classes = (node.attributes.get("class") or "").split()
+    return "active" in classes or node.attributes.get("aria-current") is not None
+
+
+def _first(tree: LexborHTMLParser, selectors: Iterable[str]) -> LexborNode | None:
+    for selector in selectors:
+        node = tree.css_first(selector)
+        if node is not None:
+            return node
+    return None
+
+
+def _all(tree: LexborHTMLParser, selectors: Iterable[str]) -> list[LexborNode]:
+    for selector in selectors:
+        nodes = tree.css(selector)
+        if nodes:
+            return nodes
+    return []
+
+
+def _box_of(
+    label: LexborNode,
+    labels: list[LexborNode],
+    holds_links: Callable[[LexborNode, LexborNode], bool],
+) -> LexborNode | None:
+    """The smallest ancestor of a label that holds article links but no other label."""
+    box = label.parent
+    while box is not None and box.tag not in ("body", "html"):
+        if any(n.mem_id != label.mem_id and within(n, box) for n in labels):
+            return None
+        if holds_links(box, label):
+            return box
+        box = box.parent
+    return None
+
+
+def _position(tree: LexborHTMLParser, node: LexborNode) -> int:
+    for index, candidate in enumerate(tree.root.traverse() if tree.root else ()):
+        if candidate.mem_id == node.mem_id:
+            return index
+    return 0

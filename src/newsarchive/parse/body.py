@@ -1,0 +1,278 @@
+"""The article body, read in order: text blocks, images with captions, inline related boxes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from selectolax.lexbor import LexborNode
+
+from ..record import Image
+from ..site.layouts import GENERIC, INLINE_RELATED_LABELS, LAZY_IMAGE_ATTRS, Layout
+from .marks import Marks, has_descendant
+from .text import clean, clean_lines, folded_key
+
+# url, page base → canonical article URL of the site, or None when the link is not one.
+LinkResolver = Callable[[str], str | None]
+
+_INLINE = frozenset(
+    "a abbr b bdi bdo cite code data del dfn em font i ins kbd mark q s samp small span strike "
+    "strong sub sup time tt u var label".split()
+)
+_LEAF_BLOCKS = frozenset("p h1 h2 h3 h4 h5 h6 li pre dd dt address figcaption caption".split())
+_BLOCK_TAGS = frozenset(
+    "address article aside blockquote center dd details div dl dt fieldset figcaption figure "
+    "footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section table ul".split()
+)
+_PLACEHOLDER = re.compile(r"^data:|blank\.(gif|png)|placeholder|lazy[-_]?load|spacer\.gif", re.I)
+_RIGHT_ALIGNED = re.compile(r"text-align\s*:\s*right", re.I)
+# An image block's own text beyond its caption: a zoom icon at most.
+_MAX_IMAGE_BLOCK_TEXT = 40
+
+
+@dataclass
+class Block:
+    text: str
+    byline_styled: bool = False  # right-aligned, or all of it bold or italic
+
+
+@dataclass
+class Body:
+    blocks: list[Block] = field(default_factory=list)
+    images: list[Image] = field(default_factory=list)
+    captions: list[str] = field(default_factory=list)
+    inline_related: list[tuple[str, str]] = field(default_factory=list)  # (url, title)
+
+
+class BodyReader:
+    """Walks a body container once, in document order."""
+
+    def __init__(
+        self,
+        marks: Marks,
+        layout: Layout,
+        resolve_image: Callable[[str], str],
+        link: LinkResolver,
+    ) -> None:
+        self.marks = marks
+        self.layout = layout
+        self.resolve_image = resolve_image
+        self.link = link
+        self.noise = ", ".join(layout.noise + GENERIC.noise)
+        self.image_blocks = ", ".join(layout.image_block + GENERIC.image_block)
+        self.caption_selectors = layout.caption + GENERIC.caption
+        self.related_boxes = ", ".join(layout.inline_related + GENERIC.inline_related)
+        self.body = Body()
+        self._pending: list[str] = []  # loose inline text between blocks
+
+    def read(self, container: LexborNode) -> Body:
+        self._walk(container)
+        self._flush()
+        return self.body
+
+    # -- the walk --------------------------------------------------------------------------
+
+    def _walk(self, node: LexborNode) -> None:
+        for child in node.iter(include_text=True):
+            if child.is_comment_node:
+                continue
+            if child.is_text_node:
+                self._pending.append(child.text_content or "")
+                continue
+            tag = child.tag or ""
+            if tag == "br":
+                self._pending.append("\n")
+            elif self.marks.matches(child, self.noise):
+                continue
+            elif tag == "img":
+                self._add_image(child, None)
+            elif self._is_image_block(child):
+                self._flush()
+                self._image_block(child)
+            elif self._is_related_box(child):
+                self._flush()
+                self._related_links(child)
+            elif tag == "table":
+                self._flush()
+                self._table(child)
+            elif tag in _INLINE and not _has_block(child):
+                self._inline(child)
+            elif tag in _LEAF_BLOCKS and not _has_block(child):
+                self._flush()
+                self._leaf(child)
+            else:
+                self._flush()
+                self._walk(child)
+                self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._add_block("".join(self._pending), byline_styled=False)
+            self._pending = []
+
+    def _inline(self, node: LexborNode) -> None:
+        self._pending.append(self._text_with_breaks(node))
+
+    def _leaf(self, node: LexborNode) -> None:
+        text = self._text_with_breaks(node)
+        if self._is_label_plus_links(node, text):
+            self._related_links(node)
+            return
+        self._add_block(text, byline_styled=_byline_styled(node, text))
+
+    def _add_block(self, text: str, *, byline_styled: bool) -> None:
+        text = clean_lines(text)
+        if text:
+            self.body.blocks.append(Block(text, byline_styled))
+
+    def _text_with_breaks(self, node: LexborNode) -> str:
+        """Text of an inline run; `<br>` becomes a line break; images inside are body images."""
+        parts: list[str] = []
+        for child in node.iter(include_text=True):
+            if child.is_text_node:
+                parts.append(child.text_content or "")
+            elif child.is_comment_node:
+                continue
+            elif child.tag == "br":
+                parts.append("\n")
+            elif child.tag == "img":
+                self._add_image(child, None)
+            elif not self.marks.matches(child, self.noise):
+                parts.append(self._text_with_breaks(child))
+        return "".join(parts)
+
+    # -- images ----------------------------------------------------------------------------
+
+    def _is_image_block(self, node: LexborNode) -> bool:
+        if not self.marks.matches(node, self.image_blocks) or node.css_first("img") is None:
+            return False
+        caption = self._caption_node(node)
+        own_text = clean(node.text(deep=True))
+        if caption is not None:
+            own_text = own_text.replace(clean(caption.text(deep=True)), "", 1).strip()
+        return len(own_text) <= _MAX_IMAGE_BLOCK_TEXT
+
+    def _caption_node(self, block: LexborNode) -> LexborNode | None:
+        for selector in self.caption_selectors:
+            found = block.css_first(selector)
+            if found is not None and clean(found.text(deep=True)):
+                return found
+        return None
+
+    def _image_block(self, block: LexborNode) -> None:
+        caption_node = self._caption_node(block)
+        caption = clean(caption_node.text(deep=True)) if caption_node is not None else ""
+        images = block.css("img")
+        if not caption:
+            # 2019-2020 legacy pages put the caption in an attribute of the image.
+            caption = next((clean(img.attributes.get("title-image") or "") for img in images), "")
+        for img in images:
+            self._add_image(img, caption or None)
+        if caption and caption not in self.body.captions[-1:]:
+            self.body.captions.append(caption)
+
+    def _add_image(self, img: LexborNode, caption: str | None) -> None:
+        address = image_address(img)
+        if address:
+            self.body.images.append(Image(self.resolve_image(address), caption))
+
+    # -- related boxes inside the body -----------------------------------------------------
+
+    def _is_related_box(self, node: LexborNode) -> bool:
+        if not self.marks.matches(node, self.related_boxes):
+            return False
+        return any(self.link(a.attributes.get("href") or "") for a in node.css("a[href]"))
+
+    def _is_label_plus_links(self, node: LexborNode, text: str) -> bool:
+        """A block holding only links to articles, or a label such as "Xem thêm:" plus links."""
+        anchors = [a for a in node.css("a[href]") if self.link(a.attributes.get("href") or "")]
+        if not anchors:
+            return False
+        rest = clean(text)
+        for anchor in anchors:
+            rest = rest.replace(clean(anchor.text(deep=True)), " ", 1)
+        rest = folded_key(re.sub(r"[\s>»›•|:.\-–—]+", " ", rest))
+        return not rest or rest in INLINE_RELATED_LABELS
+
+    def _related_links(self, node: LexborNode) -> None:
+        self.body.inline_related.extend(related_links(node, self.link))
+
+    # -- tables ----------------------------------------------------------------------------
+
+    def _table(self, table: LexborNode) -> None:
+        if not _is_data_table(table):
+            for cell in _rows_cells(table):
+                self._flush()
+                self._walk(cell)
+            self._flush()
+            return
+        for row in table.css("tr"):
+            cells = [clean(cell.text(deep=True, separator=" ")) for cell in _cells(row)]
+            if any(cells):
+                self.body.blocks.append(Block(" | ".join(cells)))
+
+
+def related_links(node: LexborNode, link: LinkResolver) -> list[tuple[str, str]]:
+    """Article links of a box, in order, once each; a title from the link text, else an alt."""
+    titles: dict[str, str] = {}
+    for anchor in node.css("a[href]"):
+        url = link(anchor.attributes.get("href") or "")
+        if url is None:
+            continue
+        title = clean(anchor.text(deep=True)) or clean(anchor.attributes.get("title") or "")
+        if not title:
+            img = anchor.css_first("img[alt]")
+            title = clean(img.attributes.get("alt") or "") if img is not None else ""
+        if url not in titles or (not titles[url] and title):
+            titles[url] = title
+    return [(url, title) for url, title in titles.items() if title]
+
+
+def image_address(img: LexborNode) -> str | None:
+    """A lazy image's real address rather than its placeholder."""
+    for attr in LAZY_IMAGE_ATTRS:
+        value = (img.attributes.get(attr) or "").strip()
+        if attr == "data-srcset" and value:
+            value = value.split(",")[0].split()[0]
+        if value and not _PLACEHOLDER.search(value):
+            return value
+    return None
+
+
+def _has_block(node: LexborNode) -> bool:
+    return any(
+        child.tag in _BLOCK_TAGS for child in node.traverse(include_text=False) if child != node
+    )
+
+
+def _byline_styled(node: LexborNode, text: str) -> bool:
+    style = node.attributes.get("style") or ""
+    if _RIGHT_ALIGNED.search(style) or (node.attributes.get("align") or "").lower() == "right":
+        return True
+    if any(_RIGHT_ALIGNED.search(n.attributes.get("style") or "") for n in node.css("[style]")):
+        return True
+    emphasised = "".join(n.text(deep=True) for n in node.css("strong, b, em, i"))
+    return bool(clean(text)) and clean(emphasised) == clean(text)
+
+
+def _cells(row: LexborNode) -> list[LexborNode]:
+    return [c for c in row.iter() if c.tag in ("td", "th")]
+
+
+def _rows_cells(table: LexborNode) -> list[LexborNode]:
+    return [cell for row in table.css("tr") for cell in _cells(row)]
+
+
+def _is_data_table(table: LexborNode) -> bool:
+    """At least two columns; a nested table or `role=presentation` is layout."""
+    if (table.attributes.get("role") or "").lower() == "presentation":
+        return False
+    if has_descendant(table, "table"):
+        return False
+    parent = table.parent
+    while parent is not None:
+        if parent.tag == "table":
+            return False
+        parent = parent.parent
+    return max((len(_cells(row)) for row in table.css("tr")), default=0) >= 2
