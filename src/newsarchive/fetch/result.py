@@ -1,0 +1,49 @@
+"""What a fetch ended in: the outcome named, the response as received, and the cause when it failed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+Outcome = Literal["ok", "not_modified", "blocked", "gone", "empty", "failed", "disallowed"]
+
+BLOCKED_STATUSES = frozenset({401, 403, 451})
+GONE_STATUSES = frozenset({404, 410})
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    url: str
+    """The URL asked for."""
+    final_url: str
+    """The last URL requested, after redirects (== url when none)."""
+    outcome: Outcome
+    status: int | None
+    """The last HTTP status; None when the last attempt got no response."""
+    headers: tuple[tuple[str, str], ...]
+    """Response headers as received (original case and order)."""
+    body: bytes
+    """The body, content-encoding decoded; b"" when none."""
+    fetched_at: datetime
+    """UTC, when the last response began (or the last attempt, when none came)."""
+    elapsed: float
+    """Seconds for the whole fetch: robots.txt, pacing, retries and redirects."""
+    attempts: int
+    """Requests made for this URL, retries and redirect hops included, robots.txt not."""
+    error: str | None = None
+    """One line naming the cause when the outcome is neither ok nor not_modified."""
+
+
+def outcome_of(status: int, body: bytes) -> Outcome:
+    """Name what a final HTTP status (after retries and redirects) means for the archive."""
+    if status == 304:
+        return "not_modified"
+    if 200 <= status < 300:
+        # A 200 with nothing in it is a site fault worth telling apart from a page.
+        return "ok" if body.strip() else "empty"
+    if status in BLOCKED_STATUSES:
+        return "blocked"
+    if status in GONE_STATUSES:
+        return "gone"
+    return "failed"
