@@ -252,6 +252,8 @@ def test_pages_that_are_not_articles_say_what_they_are(html: str, url: str, kind
 )
 def test_hostile_input_gives_a_record_or_not_an_article(garbage: bytes) -> None:
     try:
-        parse_article(garbage, URL)
-    except NotAnArticle:
-        pass
+        record = parse_article(garbage, URL)
+    except NotAnArticle as exc:
+        assert exc.kind in {"listing", "tag", "search", "not_found", "empty", "challenge"}
+    else:
+        assert record.title

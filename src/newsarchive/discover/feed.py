@@ -21,7 +21,8 @@ def links_in_feed(data: bytes) -> list[Found]:
         url = canonical_url(link)
         if url_kind(url) != "article":
             continue
-        stamp = entry.get("updated_parsed") or entry.get("published_parsed")
+        # dict.get: feedparser's own get() maps a missing "updated" to "published" with a warning.
+        stamp = dict.get(entry, "updated_parsed") or dict.get(entry, "published_parsed")
         lastmod = datetime.fromtimestamp(calendar.timegm(stamp), UTC) if stamp else None
         found.append(Found(url, "article", "feed", lastmod))
     return found

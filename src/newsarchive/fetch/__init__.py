@@ -1,0 +1,9 @@
+"""One polite HTTP client: robots.txt, per-host pacing, retries, limits, outcomes named.
+
+Knows nothing of HTML or SQL: URLs in, bytes and a named outcome out.
+"""
+
+from .fetcher import Fetcher
+from .result import FetchResult, Outcome
+
+__all__ = ["FetchResult", "Fetcher", "Outcome"]

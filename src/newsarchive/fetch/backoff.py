@@ -36,7 +36,7 @@ def header_value(headers: Iterable[tuple[str, str]], name: str) -> str | None:
     return next((v for k, v in headers if k.lower() == name), None)
 
 
-class wait_backoff_or_retry_after(wait_base):  # noqa: N801 - tenacity's naming for waits
+class BackoffOrRetryAfter(wait_base):
     """`base * 2**n` plus up to half again as jitter, or the server's Retry-After if longer.
 
     Both are capped at `maximum`: a server asking for an hour gets `maximum`, and
@@ -50,7 +50,7 @@ class wait_backoff_or_retry_after(wait_base):  # noqa: N801 - tenacity's naming 
         self.maximum = maximum
 
     def __call__(self, retry_state: RetryCallState) -> float:
-        nominal = self.base * 2 ** (retry_state.attempt_number - 1)
+        nominal = self.base * 2.0 ** (retry_state.attempt_number - 1)
         wait = nominal + random.uniform(0, nominal / 2)
         outcome = retry_state.outcome
         if outcome is not None and not outcome.failed:

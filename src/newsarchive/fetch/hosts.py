@@ -30,18 +30,30 @@ class AllowedHosts:
             netloc_of(urlsplit(f"http://{n.strip()}")) for n in netlocs if n.strip()
         )
 
-    def refusal(self, url: str) -> str | None:
-        """Why `url` must not be requested, in a few words naming the host; None when it may."""
+    def refusal(self, url: str, *, redirect: bool = False) -> str | None:
+        """Why `url` must not be requested, in one line naming the host; None when it may.
+
+        With `redirect`, the line says that a redirect pointed there.
+        """
+        to = "redirect to " if redirect else ""
         try:
             parts = urlsplit(url)
             netloc = netloc_of(parts)
         except ValueError:
-            return f"not a valid URL: {url}"
+            return f"{to}invalid URL {url}"
         if parts.scheme.lower() not in _DEFAULT_PORTS:
-            return f"not an http(s) URL: {url}"
+            return f"{to}non-http(s) URL {url}"
         if parts.username is not None or parts.password is not None:
-            # Credentials in a URL would be sent to whoever the redirect names.
-            return f"credentials in URL for host {netloc}"
-        if netloc not in self._netlocs:
-            return f"host not allowed: {netloc or '(none)'}"
+            # Credentials in a URL would be sent to whichever host it names.
+            return f"{to}URL with credentials for host {netloc}"
+        if netloc not in self._netlocs and not self._default_port_listed(parts):
+            shown = netloc or "(none)"
+            return f"{to}disallowed host {shown}" if redirect else f"host not allowed: {shown}"
         return None
+
+    def _default_port_listed(self, parts: SplitResult) -> bool:
+        # "kinhtedothi.vn:443" on the list also admits https://kinhtedothi.vn/.
+        default = _DEFAULT_PORTS.get(parts.scheme.lower())
+        if parts.port not in (None, default):
+            return False
+        return f"{netloc_of(parts)}:{default}" in self._netlocs

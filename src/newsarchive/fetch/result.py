@@ -1,4 +1,4 @@
-"""What a fetch ended in: the outcome named, the response as received, and the cause when it failed."""
+"""What a fetch ended in: the outcome named, the response as received, the cause of failure."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from ..site.urls import article_match, canonical_url, is_main_host, is_site_host
 from .body import Body, BodyReader, related_links
 from .dates import parse_iso, parse_visible
 from .decode import decode_html
-from .marks import Marks, has_descendant, within
+from .marks import Marks, within
 from .metadata import Metadata, read_metadata
 from .text import clean, folded_key
 
@@ -35,6 +35,7 @@ _SENTENCE_PUNCTUATION = re.compile(r"[.!?;…]$|[!?;]")
 _TITLE_SUFFIX = re.compile(r"\s+[-|–]\s+[^-|–]*(kinh tế|kinhtedothi)[^-|–]*$", re.IGNORECASE)
 _TEASERS = "aside, [class*=story], [class*=sidebar], [class*=teaser], [class*=item]"
 _CHROME = ", ".join(site.CHROME)
+_MAX_LABEL = 60  # characters; a label is a few words
 _MIN_GENERIC_BODY = 200  # characters of text before a container counts as an article body
 
 
@@ -280,16 +281,25 @@ class _Page:
                 yield box_kind, box
 
     def _labels(self, found: _Found) -> Iterable[tuple[LexborNode, RelatedKind | None]]:
-        for node in self.tree.css("h2, h3, h4, h5, h6, div, span, p, strong, a, li"):
-            if within(node, found.body) or self._marks.inside(node, _CHROME):
+        """Elements whose whole text is a list label ("Tin mới", "Tin tài trợ"), found from
+        their text nodes so the page is walked once."""
+        root = self.tree.body
+        if root is None:
+            return
+        for text in root.traverse(include_text=True):
+            if not text.is_text_node:
                 continue
-            if node.tag != "a" and has_descendant(node, "h2, h3, h4, div, p, ul, li, a"):
-                continue  # a label is a leaf-ish element holding just the label
-            key = folded_key(node.text(deep=True))
-            if key in site.SPONSORED_LABELS:
-                yield node, None
-            elif key in site.RELATED_LABELS:
-                yield node, site.RELATED_LABELS[key]  # type: ignore[misc]
+            raw = text.text_content or ""
+            if len(raw) > _MAX_LABEL or not raw.strip():
+                continue
+            key = folded_key(raw)
+            kind = site.RELATED_LABELS.get(key)
+            if kind is None and key not in site.SPONSORED_LABELS:
+                continue
+            node = text.parent
+            if node is None or within(node, found.body) or self._marks.inside(node, _CHROME):
+                continue
+            yield node, kind  # type: ignore[misc]
 
     # -- helpers over the tree -------------------------------------------------------------
 

@@ -78,7 +78,7 @@ class BodyReader:
             if child.is_comment_node:
                 continue
             if child.is_text_node:
-                self._pending.append(child.text_content or "")
+                self._pending.append(_source_text(child))
                 continue
             tag = child.tag or ""
             if tag == "br":
@@ -131,7 +131,7 @@ class BodyReader:
         parts: list[str] = []
         for child in node.iter(include_text=True):
             if child.is_text_node:
-                parts.append(child.text_content or "")
+                parts.append(_source_text(child))
             elif child.is_comment_node:
                 continue
             elif child.tag == "br":
@@ -163,19 +163,20 @@ class BodyReader:
     def _image_block(self, block: LexborNode) -> None:
         caption_node = self._caption_node(block)
         caption = clean(caption_node.text(deep=True)) if caption_node is not None else ""
-        images = block.css("img")
-        if not caption:
-            # 2019-2020 legacy pages put the caption in an attribute of the image.
-            caption = next((clean(img.attributes.get("title-image") or "") for img in images), "")
-        for img in images:
+        for img in block.css("img"):
             self._add_image(img, caption or None)
-        if caption and caption not in self.body.captions[-1:]:
-            self.body.captions.append(caption)
 
     def _add_image(self, img: LexborNode, caption: str | None) -> None:
         address = image_address(img)
-        if address:
-            self.body.images.append(Image(self.resolve_image(address), caption))
+        if not address:
+            return
+        if caption is None:
+            # 2019-2020 legacy pages put the caption in an attribute of the image.
+            caption = clean(img.attributes.get("title-image") or "") or None
+        self.body.images.append(Image(self.resolve_image(address), caption))
+        # Images sharing one caption each carry it; `captions` lists it once.
+        if caption and caption not in self.body.captions[-1:]:
+            self.body.captions.append(caption)
 
     # -- related boxes inside the body -----------------------------------------------------
 
@@ -238,6 +239,11 @@ def image_address(img: LexborNode) -> str | None:
         if value and not _PLACEHOLDER.search(value):
             return value
     return None
+
+
+def _source_text(node: LexborNode) -> str:
+    """A text node's text; a newline in the HTML source is a space (only `<br>` breaks lines)."""
+    return (node.text_content or "").replace("\r", " ").replace("\n", " ")
 
 
 def _has_block(node: LexborNode) -> bool:

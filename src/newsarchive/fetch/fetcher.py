@@ -1,0 +1,310 @@
+"""The polite HTTP client: one connection pool, robots.txt, pacing, retries, caps, redirects."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt
+
+from ..config import FetchSettings
+from .backoff import RETRY_STATUSES, BackoffOrRetryAfter, header_value
+from .body import ACCEPT_ENCODING, BodyTooLarge, BodyUndecodable, read_capped
+from .hosts import AllowedHosts, netloc_of
+from .pacing import HostPacer
+from .result import FetchResult, Outcome, outcome_of
+from .robots import RobotsFile, RobotsRules
+
+MAX_REDIRECTS = 10
+# Google follows at most five hops for robots.txt, then treats it as missing.
+MAX_ROBOTS_REDIRECTS = 5
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+
+@dataclass(frozen=True, slots=True)
+class _Reply:
+    """One attempt: the response as far as it came, or the transport problem that ended it."""
+
+    status: int | None
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    began_at: datetime
+    error: str | None = None
+    retryable: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Walk:
+    """A chain of redirects followed to its end, or to the hop that had to stop it."""
+
+    final_url: str
+    reply: _Reply
+    attempts: int  # for the last hop: how many tries it took
+    outcome: Outcome | None = None  # set when the chain itself was refused
+    error: str | None = None
+
+
+class _Tally:
+    """Requests made on behalf of one URL, across retries and redirect hops."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+
+
+class Fetcher:
+    """Fetches URLs of the allowed hosts politely; every problem comes back as an outcome."""
+
+    def __init__(
+        self,
+        settings: FetchSettings,
+        allowed_hosts: Iterable[str],
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._settings = settings
+        self._hosts = AllowedHosts(allowed_hosts)
+        self._client = httpx.AsyncClient(
+            headers={
+                "User-Agent": settings.user_agent_header,
+                # Only codings we inflate ourselves within the body cap (see body.py).
+                "Accept-Encoding": ACCEPT_ENCODING,
+            },
+            timeout=httpx.Timeout(
+                connect=settings.connect_timeout,
+                read=settings.read_timeout,
+                write=settings.read_timeout,
+                pool=settings.connect_timeout,
+            ),
+            # Every hop is checked against the allowed hosts and robots.txt before it is taken.
+            follow_redirects=False,
+            transport=transport,
+        )
+        self._slots = asyncio.Semaphore(settings.concurrency)
+        self._pacer = HostPacer()
+        # robots.txt groups name the product token: "newsarchive" of "newsarchive/0.1".
+        token = settings.user_agent.split("/")[0].strip() or settings.user_agent
+        self._robots = RobotsRules(token, self._load_robots) if settings.obey_robots else None
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def fetch(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> FetchResult:
+        """GET `url`; conditional when the `etag` or `last_modified` the server sent is given."""
+        started = time.monotonic()
+        tally = _Tally()
+
+        def refused(outcome: Outcome, error: str) -> FetchResult:
+            return FetchResult(
+                url=url,
+                final_url=url,
+                outcome=outcome,
+                status=None,
+                headers=(),
+                body=b"",
+                fetched_at=datetime.now(UTC),
+                elapsed=time.monotonic() - started,
+                attempts=0,
+                error=error,
+            )
+
+        refusal = self._hosts.refusal(url)
+        if refusal is not None:
+            return refused("failed", refusal)
+        if self._robots is not None:
+            refusal = await self._robots.refusal(url)
+            if refusal is not None:
+                return refused("disallowed", refusal)
+
+        headers: dict[str, str] = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        walk = await self._follow(url, headers, tally, max_hops=MAX_REDIRECTS, check_robots=True)
+        reply = walk.reply
+        outcome, error = _judge(walk)
+        return FetchResult(
+            url=url,
+            final_url=walk.final_url,
+            outcome=outcome,
+            status=reply.status,
+            headers=reply.headers,
+            body=reply.body,
+            fetched_at=reply.began_at,
+            elapsed=time.monotonic() - started,
+            attempts=tally.requests,
+            error=error,
+        )
+
+    async def _follow(
+        self,
+        url: str,
+        headers: dict[str, str],
+        tally: _Tally,
+        *,
+        max_hops: int,
+        check_robots: bool,
+    ) -> _Walk:
+        # The conditional headers go with every hop: the validators were stored for the
+        # page this URL led to, and a redirect response simply ignores them.
+        current = url
+        seen = {url}
+        for _hop in range(max_hops + 1):
+            reply, attempts = await self._with_retries(current, headers, tally)
+            if reply.error is not None or reply.status not in REDIRECT_STATUSES:
+                return _Walk(current, reply, attempts)
+            location = header_value(reply.headers, "location")
+            if not location or not location.strip():
+                cause = f"HTTP {reply.status} redirect without Location"
+                return _Walk(current, reply, attempts, "failed", cause)
+            try:
+                target = urldefrag(urljoin(current, location.strip())).url
+            except ValueError:  # e.g. "http://[broken": urljoin parses the netloc
+                cause = f"redirect to invalid URL {location.strip()}"
+                return _Walk(current, reply, attempts, "failed", cause)
+            refusal = self._hosts.refusal(target, redirect=True)
+            if refusal is not None:
+                return _Walk(current, reply, attempts, "failed", refusal)
+            if target in seen:
+                return _Walk(current, reply, attempts, "failed", f"redirect loop at {target}")
+            if check_robots and self._robots is not None:
+                refusal = await self._robots.refusal(target)
+                if refusal is not None:
+                    cause = f"redirect to {target}: {refusal}"
+                    return _Walk(current, reply, attempts, "disallowed", cause)
+            seen.add(target)
+            current = target
+        return _Walk(current, reply, attempts, "failed", f"more than {max_hops} redirects")
+
+    async def _with_retries(
+        self, url: str, headers: dict[str, str], tally: _Tally
+    ) -> tuple[_Reply, int]:
+        """One hop: attempts until a final answer or `retries` more tries; the last reply wins."""
+        settings = self._settings
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(settings.retries + 1),
+            wait=BackoffOrRetryAfter(settings.backoff_base, settings.backoff_max),
+            retry=retry_if_result(_is_retryable),
+            # Out of tries: hand back the last reply; its status or error becomes the cause.
+            retry_error_callback=_last_result,
+        )
+        before = tally.requests
+        reply: _Reply = await retrying(self._attempt, url, headers, tally)
+        return reply, tally.requests - before
+
+    async def _attempt(self, url: str, headers: dict[str, str], tally: _Tally) -> _Reply:
+        netloc = netloc_of(urlsplit(url))
+        interval = self._settings.delay
+        if self._robots is not None:
+            interval = max(interval, self._robots.crawl_delay(netloc))
+        # The slot is taken before the pacing wait: a request then starts the moment its
+        # turn comes, so start-to-start spacing holds whatever the other tasks do.
+        async with self._slots:
+            await self._pacer.wait_turn(netloc, interval)
+            tally.requests += 1
+            began_at = datetime.now(UTC)
+            status: int | None = None
+            received: tuple[tuple[str, str], ...] = ()
+            try:
+                async with self._client.stream("GET", url, headers=headers) as response:
+                    began_at = datetime.now(UTC)
+                    status = response.status_code
+                    # httpx's choice of ascii, utf-8 or latin-1: a Location with
+                    # Vietnamese in UTF-8 stays readable.
+                    charset = response.headers.encoding
+                    received = tuple(
+                        (k.decode(charset), v.decode(charset)) for k, v in response.headers.raw
+                    )
+                    body = await read_capped(response, self._settings.max_body_bytes)
+            except (BodyTooLarge, BodyUndecodable) as exc:
+                return _Reply(status, received, b"", began_at, str(exc))
+            except httpx.TimeoutException as exc:
+                return _Reply(status, received, b"", began_at, _timeout_cause(exc), True)
+            except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+                cause = _transport_cause(exc, mid_body=status is not None)
+                return _Reply(status, received, b"", began_at, cause, True)
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                return _Reply(status, received, b"", began_at, f"request error: {_one_line(exc)}")
+        return _Reply(status, received, body, began_at, None, status in RETRY_STATUSES)
+
+    async def _load_robots(self, robots_url: str) -> RobotsFile:
+        walk = await self._follow(
+            robots_url, {}, _Tally(), max_hops=MAX_ROBOTS_REDIRECTS, check_robots=False
+        )
+        reply = walk.reply
+        if walk.error is not None:
+            # A redirect we could not follow: the status (3xx) says "no robots.txt found".
+            return RobotsFile(reply.status, b"", walk.error)
+        if reply.error is not None:
+            return RobotsFile(None, b"", _after(reply.error, walk.attempts))
+        if reply.status in RETRY_STATUSES:
+            return RobotsFile(reply.status, b"", _after(f"HTTP {reply.status}", walk.attempts))
+        return RobotsFile(reply.status, reply.body)
+
+
+def _judge(walk: _Walk) -> tuple[Outcome, str | None]:
+    reply = walk.reply
+    if walk.outcome is not None:
+        return walk.outcome, walk.error
+    if reply.error is not None or reply.status is None:
+        return "failed", _after(reply.error or "no response", walk.attempts)
+    outcome = outcome_of(reply.status, reply.body)
+    if outcome in ("ok", "not_modified"):
+        return outcome, None
+    if outcome == "empty":
+        return outcome, f"empty body (HTTP {reply.status})"
+    return outcome, _after(f"HTTP {reply.status}", walk.attempts)
+
+
+def _after(cause: str, attempts: int) -> str:
+    return f"{cause} after {attempts} attempts" if attempts > 1 else cause
+
+
+def _is_retryable(reply: _Reply) -> bool:
+    return reply.retryable
+
+
+def _last_result(state: RetryCallState) -> Any:
+    assert state.outcome is not None  # tenacity calls this only after an attempt
+    return state.outcome.result()
+
+
+def _timeout_cause(exc: httpx.TimeoutException) -> str:
+    kinds = {
+        httpx.ConnectTimeout: "connect timeout",
+        httpx.ReadTimeout: "read timeout",
+        httpx.WriteTimeout: "write timeout",
+        httpx.PoolTimeout: "pool timeout",
+    }
+    return kinds.get(type(exc), "timeout")
+
+
+def _transport_cause(exc: httpx.TransportError, *, mid_body: bool) -> str:
+    if isinstance(exc, httpx.ConnectError):
+        return f"connection failed: {_one_line(exc)}"
+    where = "connection lost mid-body" if mid_body else "connection lost"
+    return f"{where}: {_one_line(exc)}"
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__

@@ -1,0 +1,108 @@
+"""Opening an archive: the engine for a database URL, and its schema brought to the newest
+revision with the Alembic migrations shipped inside this package."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
+from sqlalchemy import URL, Engine, create_engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+from . import dialect
+from .errors import StoreError, one_line, reason
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def open_engine(url: str) -> Engine:
+    """An engine for the archive at `url`, its schema at head; StoreError saying why if not."""
+    parsed = _parse_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        _check_sqlite_file(url, parsed)
+    try:
+        engine = create_engine(parsed)
+    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        raise StoreError(f"cannot open archive {url}: {one_line(exc)}") from exc
+    dialect.configure(engine)
+    try:
+        upgrade(engine)
+    except StoreError:
+        engine.dispose()
+        raise
+    except (SQLAlchemyError, CommandError, OSError) as exc:
+        engine.dispose()
+        raise StoreError(f"cannot open archive {url}: {reason(exc)}") from exc
+    return engine
+
+
+def migration_config() -> Config:
+    """Alembic's configuration, built in code: no `alembic.ini` needed."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def upgrade(engine: Engine) -> None:
+    """Create the schema in a new archive, or bring an older one to the newest revision."""
+    config = migration_config()
+    scripts = ScriptDirectory.from_config(config)
+    head = scripts.get_current_head()
+    if _current_revision(engine) == head:
+        return
+    with engine.connect() as connection:
+        connection.execution_options(**{dialect.WRITE_OPTION: True})
+        with connection.begin():
+            # Checked again under the write lock: another process may have just done it.
+            current = MigrationContext.configure(connection).get_current_revision()
+            if current == head:
+                return
+            known = {script.revision for script in scripts.walk_revisions()}
+            if current is not None and current not in known:
+                raise StoreError(
+                    f"archive {engine.url.render_as_string(hide_password=True)} has schema "
+                    f"revision {current}, unknown to this newsarchive: made by a newer version?"
+                )
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+
+def _current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def _parse_url(url: str) -> URL:
+    try:
+        return make_url(url)
+    except ArgumentError as exc:
+        raise StoreError(
+            f"bad archive URL {url!r}: expected a database URL such as sqlite:///archive.db"
+        ) from exc
+
+
+def _check_sqlite_file(url: str, parsed: URL) -> None:
+    """Say plainly why a SQLite file cannot be used, before SQLite says 'unable to open'."""
+    database = parsed.database or ""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    folder = path.parent
+    problem: str | None
+    if path.is_dir():
+        problem = f"{path} is a directory"
+    elif path.exists():
+        problem = None if os.access(path, os.R_OK | os.W_OK) else f"{path} is not writable"
+    elif not folder.is_dir():
+        problem = f"folder {folder} does not exist"
+    elif not os.access(folder, os.W_OK | os.X_OK):
+        problem = f"folder {folder} is not writable"
+    else:
+        problem = None
+    if problem:
+        raise StoreError(f"cannot open archive {url}: {problem}")

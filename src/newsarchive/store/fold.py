@@ -1,0 +1,43 @@
+"""Diacritic folding for search: `Hoài Đức` and `hoai duc` index and match alike.
+
+Folding works character by character and never changes the length of the (NFC) text, so an
+offset into the folded copy is the same offset into the original: search marks matches in the
+folded copy and shows them in the original, diacritics and all.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import cache
+
+# Marker characters around matches in highlighted folded text (private use: never in real text;
+# folding turns any that do occur into spaces so they cannot be mistaken for markers).
+MATCH_START = "\ue000"
+MATCH_END = "\ue001"
+
+# Letters with a stroke do not decompose under NFD; Vietnamese `đ` is the one that matters.
+# U+00D0 (Icelandic eth) is a frequent stand-in for `Đ` in Vietnamese web text.
+_STROKED = {"đ": "d", "Đ": "D", "Ð": "D"}
+
+
+@cache
+def _fold_char(char: str, lower: bool) -> str:
+    if char in (MATCH_START, MATCH_END):
+        return " "
+    base = _STROKED.get(char) or unicodedata.normalize("NFD", char)[0]
+    if lower:
+        lowered = base.lower()
+        if len(lowered) == 1:
+            base = lowered
+    return base
+
+
+def fold(text: str) -> str:
+    """The index form of `text`: NFC, base letters only, lower case; one character per character."""
+    return "".join(_fold_char(char, True) for char in unicodedata.normalize("NFC", text))
+
+
+def fold_query(query: str) -> str:
+    """A search query folded like the index, but keeping case: FTS5 operators (`AND`, `OR`, `NOT`,
+    `NEAR`) are upper case, and the `unicode61` tokenizer ignores case in search terms anyway."""
+    return "".join(_fold_char(char, False) for char in unicodedata.normalize("NFC", query))

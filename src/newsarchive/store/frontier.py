@@ -1,0 +1,216 @@
+"""The frontier: site URLs waiting to be fetched, and how their fetches went."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from itertools import islice
+from typing import TypeVar
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from .captures import RawPage
+from .dialect import insert_or_ignore
+from .models import FrontierEntryRow
+
+KINDS = ("article", "listing", "sitemap", "feed")
+SOURCES = ("sitemap", "feed", "listing", "link", "seed")
+PENDING, DONE, FAILED = "pending", "done", "failed"
+
+_CHUNK = 500  # URLs per IN (...) lookup
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A URL to put on the frontier, with what discovery knows of it."""
+
+    url: str
+    kind: str
+    source: str
+    lastmod: datetime | None = None
+    priority: int = 100
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"frontier kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
+        if self.source not in SOURCES:
+            raise ValueError(
+                f"frontier source must be one of {', '.join(SOURCES)}, got {self.source!r}"
+            )
+        if self.lastmod is not None and self.lastmod.utcoffset() is None:
+            raise ValueError(f"lastmod must be timezone-aware, got {self.lastmod!r} for {self.url}")
+
+
+@dataclass(frozen=True, slots=True)
+class FrontierEntry:
+    """A pending URL as the crawl takes it, with the validators for a conditional request."""
+
+    url: str
+    kind: str
+    source: str
+    attempts: int
+    lastmod: datetime | None
+    etag: str | None
+    last_modified: str | None
+
+
+def add_candidates(session: Session, candidates: Iterable[Candidate], now: datetime) -> int:
+    """New URLs go in as pending; known ones only learn a newer lastmod or a better priority, and
+    a done entry whose page changed since it was fetched (newer lastmod) is pending again."""
+    merged: dict[str, Candidate] = {}
+    for candidate in candidates:
+        seen = merged.get(candidate.url)
+        merged[candidate.url] = candidate if seen is None else _merge(seen, candidate)
+    added = 0
+    for chunk in _chunks(list(merged.values()), _CHUNK):
+        urls = [candidate.url for candidate in chunk]
+        known = {
+            row.url: row
+            for row in session.scalars(
+                select(FrontierEntryRow).where(FrontierEntryRow.url.in_(urls))
+            )
+        }
+        fresh = [candidate for candidate in chunk if candidate.url not in known]
+        insert_or_ignore(
+            session,
+            FrontierEntryRow,
+            [
+                {
+                    "url": candidate.url,
+                    "kind": candidate.kind,
+                    "state": PENDING,
+                    "source": candidate.source,
+                    "priority": candidate.priority,
+                    "lastmod": candidate.lastmod,
+                    "discovered_at": now,
+                    "attempts": 0,
+                }
+                for candidate in fresh
+            ],
+            key=["url"],
+        )
+        added += len(fresh)
+        for candidate in chunk:
+            row = known.get(candidate.url)
+            if row is not None:
+                _learn(row, candidate)
+    return added
+
+
+def _merge(first: Candidate, second: Candidate) -> Candidate:
+    """The same URL twice in one batch: the first's kind and source, the best of the hints."""
+    lastmods = [m for m in (first.lastmod, second.lastmod) if m is not None]
+    return replace(
+        first,
+        priority=min(first.priority, second.priority),
+        lastmod=max(lastmods) if lastmods else None,
+    )
+
+
+def _learn(row: FrontierEntryRow, candidate: Candidate) -> None:
+    lastmod = candidate.lastmod
+    if lastmod is not None and (row.lastmod is None or lastmod > row.lastmod):
+        row.lastmod = lastmod
+        fetched = row.last_fetched_at
+        if row.state == DONE and fetched is not None and lastmod > fetched:
+            _make_pending(row)
+    if row.state == PENDING and candidate.priority < row.priority:
+        row.priority = candidate.priority
+
+
+def _make_pending(row: FrontierEntryRow) -> None:
+    """A new visit: attempts count the tries of this visit (requeue_failed gives up on them)."""
+    row.state = PENDING
+    row.attempts = 0
+    row.last_error = None
+
+
+def reschedule(session: Session, urls: Iterable[str]) -> None:
+    for chunk in _chunks(list(dict.fromkeys(urls)), _CHUNK):
+        for row in session.scalars(
+            select(FrontierEntryRow).where(
+                FrontierEntryRow.url.in_(chunk), FrontierEntryRow.state != PENDING
+            )
+        ):
+            _make_pending(row)
+
+
+def next_batch(session: Session, limit: int) -> list[FrontierEntry]:
+    rows = session.scalars(
+        select(FrontierEntryRow)
+        .where(FrontierEntryRow.state == PENDING)
+        .order_by(FrontierEntryRow.priority, FrontierEntryRow.id)
+        .limit(limit)
+    )
+    return [
+        FrontierEntry(
+            url=row.url,
+            kind=row.kind,
+            source=row.source,
+            attempts=row.attempts,
+            lastmod=row.lastmod,
+            etag=row.etag,
+            last_modified=row.last_modified,
+        )
+        for row in rows
+    ]
+
+
+def pending_count(session: Session) -> int:
+    count = session.scalar(
+        select(func.count()).select_from(FrontierEntryRow).where(FrontierEntryRow.state == PENDING)
+    )
+    return int(count or 0)
+
+
+def requeue_failed(session: Session, max_attempts: int) -> int:
+    result = session.execute(
+        update(FrontierEntryRow)
+        .where(FrontierEntryRow.state == FAILED, FrontierEntryRow.attempts < max_attempts)
+        .values(state=PENDING)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0))
+
+
+def mark_fetched(session: Session, raw: RawPage, *, guessed_kind: str) -> None:
+    """After a fetch of `raw.url`: failed, or done (whatever the answer, it was an answer)."""
+    row = session.scalars(
+        select(FrontierEntryRow).where(FrontierEntryRow.url == raw.url)
+    ).one_or_none()
+    if row is None:  # fetched without being on the frontier (a one-off fetch): put it there
+        row = FrontierEntryRow(
+            url=raw.url,
+            kind=guessed_kind,
+            state=PENDING,
+            source="seed",
+            priority=100,
+            discovered_at=raw.fetched_at,
+            attempts=0,
+        )
+        session.add(row)
+    row.attempts += 1
+    row.last_fetched_at = raw.fetched_at
+    if raw.outcome == "failed":
+        row.state = FAILED
+        row.last_error = raw.error or "failed"
+        return
+    row.state = DONE
+    row.last_error = None
+    etag, last_modified = raw.header("etag"), raw.header("last-modified")
+    if raw.outcome == "ok":
+        row.etag, row.last_modified = etag, last_modified
+    elif raw.outcome == "not_modified":  # a 304 may repeat the validators, or not
+        row.etag = etag or row.etag
+        row.last_modified = last_modified or row.last_modified
+
+
+T = TypeVar("T")
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk

@@ -1,0 +1,195 @@
+"""The archive's tables. Migrations in `migrations/versions/` create exactly these."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCTimestamp(TypeDecorator[datetime]):
+    """A timezone-aware moment stored as ISO 8601 text in UTC, fixed width, so it reads well in
+    `sqlite3` and sorts as text: `2024-03-15T09:05:00.000000+00:00`."""
+
+    impl = String(32)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        if value.utcoffset() is None:
+            raise ValueError(f"a system timestamp must be timezone-aware, got {value!r}")
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else datetime.fromisoformat(value)
+
+
+# Constraint names follow one pattern, so later migrations (and SQLite batch mode) can name them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class FrontierEntryRow(Base):
+    """A site URL to fetch (or fetched): its kind, where it was found, and how its fetches went."""
+
+    __tablename__ = "frontier"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # article, listing, sitemap, feed
+    state: Mapped[str] = mapped_column(String(16))  # pending, done, failed
+    source: Mapped[str] = mapped_column(String(16))  # sitemap, feed, listing, link, seed
+    priority: Mapped[int] = mapped_column(Integer)  # lower first
+    lastmod: Mapped[datetime | None] = mapped_column(UTCTimestamp)
+    discovered_at: Mapped[datetime] = mapped_column(UTCTimestamp)
+    last_fetched_at: Mapped[datetime | None] = mapped_column(UTCTimestamp)
+    attempts: Mapped[int] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index(None, "state", "priority", "id"),)
+
+
+class RawBodyRow(Base):
+    """A response body, zlib-compressed, stored once however many fetches returned it."""
+
+    __tablename__ = "raw_body"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(Integer)  # uncompressed
+
+
+class CrawlRunRow(Base):
+    __tablename__ = "crawl_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCTimestamp)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCTimestamp)
+    counts: Mapped[str | None] = mapped_column(Text)  # JSON object
+    exit_status: Mapped[int | None] = mapped_column(Integer)
+    host: Mapped[str] = mapped_column(Text)
+    pid: Mapped[int] = mapped_column(Integer)
+
+
+class RawPageRow(Base):
+    """One fetch: what was asked, what came back, and what the parser made of it."""
+
+    __tablename__ = "raw_page"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text, index=True)  # canonical site URL asked for
+    fetch_url: Mapped[str] = mapped_column(Text)
+    final_url: Mapped[str] = mapped_column(Text)
+    status: Mapped[int | None] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text)
+    headers: Mapped[str] = mapped_column(Text)  # JSON list of [name, value]
+    content_type: Mapped[str | None] = mapped_column(Text)
+    body_sha256: Mapped[str | None] = mapped_column(ForeignKey("raw_body.sha256"), index=True)
+    fetched_at: Mapped[datetime] = mapped_column(UTCTimestamp)
+    page_kind: Mapped[str | None] = mapped_column(String(16))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_run.id"), index=True)
+
+
+class ArticleRow(Base):
+    """One article record (ARTICLE.md), latest version seen; list fields live in part tables."""
+
+    __tablename__ = "article"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    site_id: Mapped[str | None] = mapped_column(Text, index=True)
+    title: Mapped[str] = mapped_column(Text)
+    sapo: Mapped[str | None] = mapped_column(Text)
+    paragraphs: Mapped[str] = mapped_column(Text)  # JSON list of strings
+    body_text: Mapped[str] = mapped_column(Text)
+    # Hanoi time, ISO 8601 with +07:00 as in the record: one offset, so text order is time order.
+    published_at: Mapped[str | None] = mapped_column(String(32), index=True)
+    updated_at: Mapped[str | None] = mapped_column(String(32))
+    category: Mapped[str | None] = mapped_column(Text, index=True)
+    layout: Mapped[str] = mapped_column(String(16))
+    parser_version: Mapped[str] = mapped_column(String(64), index=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    first_seen_at: Mapped[datetime] = mapped_column(UTCTimestamp)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCTimestamp)
+    raw_page_id: Mapped[int | None] = mapped_column(ForeignKey("raw_page.id"), index=True)
+
+
+class _ArticlePart:
+    """Children of an article, kept in the record's order by `position`."""
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("article.id", ondelete="CASCADE"), primary_key=True, sort_order=-2
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, sort_order=-1)
+
+
+class ArticleImageRow(_ArticlePart, Base):
+    __tablename__ = "article_image"
+
+    url: Mapped[str] = mapped_column(Text)
+    caption: Mapped[str | None] = mapped_column(Text)
+
+
+class ArticleCaptionRow(_ArticlePart, Base):
+    __tablename__ = "article_caption"
+
+    text: Mapped[str] = mapped_column(Text)
+
+
+class ArticleAuthorRow(_ArticlePart, Base):
+    __tablename__ = "article_author"
+
+    name: Mapped[str] = mapped_column(Text, index=True)
+
+
+class ArticleTagRow(_ArticlePart, Base):
+    __tablename__ = "article_tag"
+
+    name: Mapped[str] = mapped_column(Text, index=True)
+
+
+class ArticleLinkRow(_ArticlePart, Base):
+    """A `related` entry of the record: a link to another article of the site."""
+
+    __tablename__ = "article_link"
+
+    url: Mapped[str] = mapped_column(Text, index=True)
+    title: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))  # inline, related, latest, most_read
+
+
+# The full-text index (SQLite FTS5) is a virtual table and its shadow tables, made by the
+# migrations but not modelled here.
+FULL_TEXT_TABLES = "article_fts"
+
+
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """For Alembic's comparisons of the models with a database: skip the full-text tables."""
+    return not (type_ == "table" and name is not None and name.startswith(FULL_TEXT_TABLES))

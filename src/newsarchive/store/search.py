@@ -1,0 +1,174 @@
+"""Full-text search over articles with SQLite FTS5, insensitive to Vietnamese diacritics.
+
+`article_fts` holds a folded copy (see `fold`) of each article's title, sapo, body and captions,
+rowid = article id, written in the same transaction as the article. Queries are folded the same
+way. Matches are marked by FTS5 in the folded text and shown in the original text: folding keeps
+every character in its place.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from newsarchive.record import Article
+
+from .errors import SearchSyntaxError, StoreError, one_line
+from .fold import MATCH_END, MATCH_START, fold, fold_query
+from .models import ArticleCaptionRow
+
+COLUMNS = ("title", "sapo", "body", "captions")
+# bm25 weights, in COLUMNS order: a word in the title says more than one in the body.
+WEIGHTS = (10.0, 4.0, 1.0, 2.0)
+# Which column the snippet prefers when several match equally often.
+SNIPPET_PREFERENCE = ("body", "sapo", "captions", "title")
+SNIPPET_WORDS = 30
+WORDS_BEFORE_MATCH = 10
+MARK_START, MARK_END = "[", "]"
+
+# SQLite's messages for queries it cannot read (as opposed to a broken or busy database).
+_QUERY_ERRORS = ("fts5:", "unterminated string", "no such column", "unknown special query")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    url: str
+    title: str
+    published_at: str | None
+    snippet: str  # original text around the first match, matches in [brackets]
+    score: float  # higher is better (negated bm25)
+
+
+def index_article(session: Session, article_id: int, article: Article) -> None:
+    """(Re)index one article: its folded text replaces whatever was indexed for it."""
+    session.execute(text("DELETE FROM article_fts WHERE rowid = :id"), {"id": article_id})
+    session.execute(
+        text(
+            "INSERT INTO article_fts (rowid, title, sapo, body, captions) "
+            "VALUES (:id, :title, :sapo, :body, :captions)"
+        ),
+        {"id": article_id, **{c: fold(v) for c, v in zip(COLUMNS, _texts(article), strict=True)}},
+    )
+
+
+def _texts(article: Article) -> tuple[str, str, str, str]:
+    return article.title, article.sapo or "", article.body_text, "\n".join(article.captions)
+
+
+def search(session: Session, query: str, limit: int) -> list[SearchHit]:
+    if not query.strip():
+        raise SearchSyntaxError("empty search query")
+    highlights = ", ".join(
+        f"highlight(article_fts, {i}, :start, :end) AS marked_{name}"
+        for i, name in enumerate(COLUMNS)
+    )
+    statement = text(
+        "SELECT a.id, a.url, a.title, a.sapo, a.body_text, a.published_at, "
+        f"bm25(article_fts, {', '.join(map(str, WEIGHTS))}) AS rank, {highlights} "
+        "FROM article_fts JOIN article AS a ON a.id = article_fts.rowid "
+        "WHERE article_fts MATCH :query ORDER BY rank LIMIT :limit"
+    )
+    parameters = {
+        "query": fold_query(query),
+        "start": MATCH_START,
+        "end": MATCH_END,
+        "limit": limit,
+    }
+    try:
+        rows = session.execute(statement, parameters).all()
+    except OperationalError as exc:
+        message = one_line(exc.orig)
+        if message.startswith(_QUERY_ERRORS):
+            raise SearchSyntaxError(f"bad search query {query!r}: {message}") from exc
+        raise StoreError(f"search failed: {message}") from exc
+    captions: dict[int, list[str]] = defaultdict(list)
+    for article_id, caption in session.execute(
+        select(ArticleCaptionRow.article_id, ArticleCaptionRow.text)
+        .where(ArticleCaptionRow.article_id.in_([row.id for row in rows]))
+        .order_by(ArticleCaptionRow.article_id, ArticleCaptionRow.position)
+    ):
+        captions[article_id].append(caption)
+    hits = []
+    for row in rows:
+        originals = {
+            "title": row.title,
+            "sapo": row.sapo or "",
+            "body": row.body_text,
+            "captions": "\n".join(captions[row.id]),
+        }
+        marked = {name: getattr(row, f"marked_{name}") or "" for name in COLUMNS}
+        hits.append(
+            SearchHit(
+                url=row.url,
+                title=row.title,
+                published_at=row.published_at,
+                snippet=snippet(originals, marked),
+                score=-float(row.rank),
+            )
+        )
+    return hits
+
+
+def snippet(originals: dict[str, str], marked: dict[str, str]) -> str:
+    """About SNIPPET_WORDS words of original text around the first match of the column that
+    matched most, matches marked."""
+    found = {name: _matches(marked[name]) for name in COLUMNS}
+    name = max(SNIPPET_PREFERENCE, key=lambda n: (len(found[n][1]), -SNIPPET_PREFERENCE.index(n)))
+    folded, spans = found[name]
+    original = unicodedata.normalize("NFC", originals[name])
+    # The index holds the folding of the stored text, so lengths agree; if they ever do not
+    # (text stored before a change of folding), the folded text is still a faithful snippet.
+    shown = original if len(original) == len(folded) else folded
+    if not spans:
+        shown = originals["sapo"] or originals["body"] or originals["title"]
+    return _cut(shown, spans)
+
+
+def _matches(marked: str) -> tuple[str, list[tuple[int, int]]]:
+    """The folded text without markers, and the marked spans in it (touching ones merged)."""
+    plain: list[str] = []
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for char in marked:
+        if char == MATCH_START:
+            start = len(plain)
+        elif char == MATCH_END:
+            spans.append((start, len(plain)))
+        else:
+            plain.append(char)
+    folded = "".join(plain)
+    merged: list[tuple[int, int]] = []
+    for begin, end in spans:
+        if merged and not folded[merged[-1][1] : begin].strip():
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((begin, end))
+    return folded, merged
+
+
+def _cut(shown: str, spans: list[tuple[int, int]]) -> str:
+    words = [match.span() for match in re.finditer(r"\S+", shown)]
+    if not words:
+        return ""
+    first = spans[0][0] if spans else 0
+    at = next((i for i, (_, end) in enumerate(words) if end > first), 0)
+    lo = max(0, at - WORDS_BEFORE_MATCH)
+    hi = min(len(words), lo + SNIPPET_WORDS)
+    begin, end = words[lo][0], words[hi - 1][1]
+    pieces: list[str] = []
+    position = begin
+    for span_start, span_end in spans:
+        span_start, span_end = max(span_start, begin), min(span_end, end)
+        if span_start >= span_end:
+            continue
+        pieces += [shown[position:span_start], MARK_START, shown[span_start:span_end], MARK_END]
+        position = span_end
+    pieces.append(shown[position:end])
+    cut = " ".join("".join(pieces).split())
+    return ("… " if lo > 0 else "") + cut + (" …" if hi < len(words) else "")

@@ -1,0 +1,201 @@
+"""A replica of kinhtedothi.vn served from `fixtures/site/` on 127.0.0.1 (stdlib only).
+
+A URL path maps to a file under the root: `/` and `/<dir>/` to `index.html`, anything else to the
+file of that name. The query string is ignored for the lookup (but kept in the request log).
+Unknown paths answer 404 with the body of the site's own `404.html`; the expected records
+(`*.expected.json`) are not part of the site and answer 404 too; paths with `..` are refused (403).
+
+In tests::
+
+    with start_replica() as replica:
+        httpx.get(replica.base_url + "/robots.txt")
+        assert replica.requests == ["/robots.txt"]
+
+From a shell: `python tests/replica.py --port 8765` serves in the foreground until killed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "fixtures" / "site"
+
+CONTENT_TYPES: dict[str, str] = {
+    ".html": "text/html; charset=utf-8",
+    ".xml": "application/xml",
+    ".rss": "application/rss+xml",
+    ".txt": "text/plain; charset=utf-8",
+}
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], root: Path, replica: Replica) -> None:
+        self.root = root
+        self.replica = replica
+        super().__init__(address, _Handler)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def version_string(self) -> str:
+        return "nginx"
+
+    def do_GET(self) -> None:
+        self._answer(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._answer(send_body=False)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: tests read `Replica.requests` instead of a log."""
+
+    def _answer(self, *, send_body: bool) -> None:
+        self.server.replica._record(self.path)
+        raw_path = urlsplit(self.path).path or "/"
+        path = unquote(raw_path)
+        if ".." in path.split("/") or "\\" in path or "\x00" in path:
+            self._send(HTTPStatus.FORBIDDEN, b"Forbidden\n", "text/plain; charset=utf-8", send_body)
+            return
+        target = self._resolve(path)
+        if (
+            target is None
+            and not path.endswith("/")
+            and (self.server.root / path.lstrip("/")).is_dir()
+        ):
+            query = urlsplit(self.path).query
+            location = raw_path + "/" + (f"?{query}" if query else "")
+            self._send(HTTPStatus.MOVED_PERMANENTLY, b"", "text/plain", send_body, location)
+            return
+        if target is None:
+            body = (self.server.root / "404.html").read_bytes()
+            self._send(HTTPStatus.NOT_FOUND, body, CONTENT_TYPES[".html"], send_body)
+            return
+        self._send(HTTPStatus.OK, target.read_bytes(), _content_type(target), send_body)
+
+    def _resolve(self, path: str) -> Path | None:
+        root = self.server.root
+        relative = path.lstrip("/")
+        if relative == "" or relative.endswith("/"):
+            relative += "index.html"
+        if relative.endswith(".expected.json"):
+            return None
+        candidate = (root / relative).resolve()
+        if not candidate.is_relative_to(root) or not candidate.is_file():
+            return None
+        return candidate
+
+    def _send(
+        self,
+        status: HTTPStatus,
+        body: bytes,
+        content_type: str,
+        send_body: bool,
+        location: str | None = None,
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        if location is not None:
+            self.send_header("Location", location)
+        self.end_headers()
+        if send_body:
+            self.wfile.write(body)
+
+
+def _content_type(path: Path) -> str:
+    if path.name == "robots.txt":
+        return CONTENT_TYPES[".txt"]
+    return CONTENT_TYPES.get(path.suffix, "application/octet-stream")
+
+
+class Replica:
+    """A running replica: `base_url`, the `requests` it received, `stop()`; a context manager."""
+
+    def __init__(self, root: Path, host: str, port: int) -> None:
+        self.root = root.resolve()
+        # Request paths (with their query strings) in the order received. Appends happen under
+        # `_lock`; read it directly or take a snapshot with `list(replica.requests)`.
+        self.requests: list[str] = []
+        self._lock = threading.Lock()
+        self._server = _Server((host, port), self.root, self)
+        bound_host, bound_port = self._server.server_address[:2]
+        self.host = str(bound_host)
+        self.port = int(bound_port)
+        self.base_url = f"http://{self.host}:{self.port}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name=f"replica:{self.port}", daemon=True
+        )
+        self._stopped = False
+
+    def _start(self) -> Replica:
+        self._thread.start()
+        return self
+
+    def _record(self, path: str) -> None:
+        with self._lock:
+            self.requests.append(path)
+
+    def url(self, path: str) -> str:
+        """The replica's address for a site path such as `/rss/home.rss`."""
+        return self.base_url + path
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+        self._server.server_close()
+
+    def __enter__(self) -> Replica:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def start_replica(root: Path = DEFAULT_ROOT, host: str = "127.0.0.1", port: int = 0) -> Replica:
+    """Serve `root` on `host:port` (0: a free port) in a daemon thread and return at once."""
+    if not (root / "404.html").is_file():
+        raise FileNotFoundError(f"not a replica site (no 404.html): {root}")
+    return Replica(root, host, port)._start()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description="Serve the kinhtedothi.vn replica (fixtures/site)."
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--root", type=Path, default=DEFAULT_ROOT)
+    args = parser.parse_args(argv)
+    replica = start_replica(args.root, args.host, args.port)
+    print(f"serving {replica.root} at {replica.base_url} (Ctrl-C to stop)", flush=True)
+    try:
+        replica._thread.join()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        replica.stop()
+
+
+if __name__ == "__main__":
+    main()

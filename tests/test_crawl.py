@@ -1,0 +1,158 @@
+"""Whole crawls of the replica site on 127.0.0.1: archived once, exactly as expected, resumable."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from replica import Replica
+
+from newsarchive.cli import run as cli
+from newsarchive.config import Config, CrawlSettings, FetchSettings, StoreSettings
+from newsarchive.crawl import Crawl, CrawlReport
+from newsarchive.store import Archive
+
+SITE = Path(__file__).resolve().parent.parent / "fixtures" / "site"
+EXPECTED = {
+    "https://kinhtedothi.vn/" + p.relative_to(SITE).as_posix().replace(".expected.json", ".html"): p
+    for p in SITE.rglob("*.expected.json")
+}
+
+
+def config(replica: Replica, db: Path, **crawl: object) -> Config:
+    return Config(
+        fetch=FetchSettings(delay=0.0, backoff_base=0.01, backoff_max=0.05, retries=1),
+        crawl=CrawlSettings(base_url=replica.base_url, **crawl),  # type: ignore[arg-type]
+        store=StoreSettings(url=f"sqlite:///{db}"),
+    )
+
+
+def crawl(cfg: Config) -> CrawlReport:
+    with Archive.open(cfg.store.url) as archive:
+        return asyncio.run(Crawl(cfg, archive).run())
+
+
+def article_paths(replica: Replica) -> list[str]:
+    articles = {"/" + url.split("/", 3)[3] for url in EXPECTED}
+    return [path for path in replica.requests if path.split("?")[0] in articles]
+
+
+def test_a_crawl_archives_every_replica_article_once_exactly_as_expected(
+    replica: Replica, tmp_path: Path
+) -> None:
+    cfg = config(replica, tmp_path / "a.db")
+    report = crawl(cfg)
+    assert report.exit_status == 0
+    assert report.counts["new"] == len(EXPECTED)
+    with Archive.open(cfg.store.url) as archive:
+        assert archive.article_count() == len(EXPECTED)
+        for url, path in EXPECTED.items():
+            stored = archive.get_article(url)
+            assert stored is not None, url
+            expected = json.loads(path.read_text(encoding="utf-8"))
+            record = stored.to_dict()
+            del record["parser_version"], expected["parser_version"]
+            assert record == expected, url
+    # Every article page was asked for once, and nothing robots.txt forbids was asked for.
+    fetched = article_paths(replica)
+    assert sorted(fetched) == sorted(set(fetched))
+    assert not [p for p in replica.requests if p.startswith(("/tim-kiem", "/api/"))]
+
+
+def test_a_second_crawl_refetches_no_article_and_adds_no_rows(
+    replica: Replica, tmp_path: Path
+) -> None:
+    cfg = config(replica, tmp_path / "a.db")
+    crawl(cfg)
+    first = list(replica.requests)
+    report = crawl(cfg)
+    again = replica.requests[len(first) :]
+    assert report.counts["new"] == 0
+    assert not [p for p in again if p in article_paths(replica)[: len(EXPECTED)]]
+    with sqlite3.connect(tmp_path / "a.db") as conn:
+        assert conn.execute("SELECT count(*) FROM article").fetchone()[0] == len(EXPECTED)
+
+
+def test_an_interrupted_crawl_resumes_without_fetching_an_article_twice(
+    replica: Replica, tmp_path: Path
+) -> None:
+    db = tmp_path / "a.db"
+    first = crawl(config(replica, db, max_pages=12))
+    assert first.counts["fetched"] == 12
+    crawl(config(replica, db))
+    fetched = article_paths(replica)
+    assert sorted(fetched) == sorted(set(fetched))
+    with Archive.open(f"sqlite:///{db}") as archive:
+        assert archive.article_count() == len(EXPECTED)
+
+
+def test_a_crawl_killed_with_sigkill_resumes_where_it_stopped(
+    replica: Replica, tmp_path: Path
+) -> None:
+    db = tmp_path / "k.db"
+    conf = tmp_path / "slow.toml"
+    # Slow enough to be killed mid-way: one request every 0.1 s.
+    conf.write_text("[fetch]\ndelay = 0.1\nconcurrency = 1\n", encoding="utf-8")
+    command = [
+        sys.executable, "-m", "newsarchive", "crawl", "--config", str(conf),
+        "--db", f"sqlite:///{db}", "--base-url", replica.base_url,
+    ]  # fmt: skip
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    stored = 0
+    while time.monotonic() < deadline and stored < 3:
+        time.sleep(0.1)
+        if db.exists():
+            try:
+                with sqlite3.connect(db) as conn:
+                    stored = conn.execute("SELECT count(*) FROM article").fetchone()[0]
+            except sqlite3.OperationalError:
+                stored = 0  # schema not created yet
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    assert 3 <= stored < len(EXPECTED), "the crawl should have been killed half-way"
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        before = {row[0] for row in conn.execute("SELECT url FROM article")}
+    asked_before = len(replica.requests)
+
+    assert (
+        cli(
+            [
+                "crawl",
+                "--config",
+                str(conf),
+                "--db",
+                f"sqlite:///{db}",
+                "--base-url",
+                replica.base_url,
+            ]
+        )
+        == 0
+    )
+
+    resumed = replica.requests[asked_before:]
+    refetched = [u for u in before if "/" + u.split("/", 3)[3] in resumed]
+    assert refetched == []
+    with sqlite3.connect(db) as conn:
+        urls = [row[0] for row in conn.execute("SELECT url FROM article")]
+    assert sorted(urls) == sorted(EXPECTED)
+
+
+def test_the_crawl_summary_ends_with_the_documented_counts_line(
+    replica: Replica, tmp_path: Path, capsys: object
+) -> None:
+    conf = tmp_path / "fast.toml"
+    conf.write_text("[fetch]\ndelay = 0.0\n", encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    assert cli(["crawl", "--config", str(conf), "--db", db, "--base-url", replica.base_url]) == 0
+    out = capsys.readouterr().out.strip().splitlines()  # type: ignore[attr-defined]
+    assert out[-1].startswith("fetched ")
+    assert f"new {len(EXPECTED)}, updated 0, unchanged 0" in out[-1]
