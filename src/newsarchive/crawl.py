@@ -10,6 +10,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from . import status
 from .config import Config
 from .discover import Found, links_in_feed, links_in_page, links_in_sitemap
 from .fetch import Fetcher, FetchResult
@@ -24,9 +25,6 @@ MAX_ATTEMPTS = 3  # a failed URL is tried again by this many runs, then left alo
 # This many failures in a row, with nothing fetched in between, means the site is refusing us.
 FAILURE_STREAK_LIMIT = 20
 
-EXIT_OK = 0
-EXIT_STOPPED = 5
-
 
 @dataclass
 class CrawlReport:
@@ -34,7 +32,7 @@ class CrawlReport:
     failures: Counter[str] = field(default_factory=Counter)  # by cause
     outcomes: Counter[str] = field(default_factory=Counter)  # fetch outcomes
     stopped_early: str | None = None  # why the run gave up, when it did
-    exit_status: int = EXIT_OK
+    exit_status: int = status.OK
 
     def summary_line(self) -> str:
         c = self.counts
@@ -113,7 +111,7 @@ class Crawl:
             for entry, result in done:
                 self._record(entry, result, run_id)
             if self.report.stopped_early:
-                self.report.exit_status = EXIT_STOPPED
+                self.report.exit_status = status.STOPPED
                 return
             if limit and self.report.counts["fetched"] >= limit:
                 return

@@ -1,0 +1,58 @@
+"""The commands: parse arguments, call one function, print, choose the exit status (CLI.md).
+
+Each command lives in its own module with a `register(commands)` function; add new ones to
+`COMMANDS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+from .. import __version__, status
+from ..config import ConfigError
+from ..store import StoreError
+from . import crawl, parse, search
+from .common import UsageError
+
+COMMANDS = (crawl, parse, search)
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    sys.exit(run(argv))
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    command: Callable[[argparse.Namespace], int] = args.command
+    try:
+        return command(args)
+    except (UsageError, ConfigError) as exc:
+        return _fail(args, status.USAGE, str(exc))
+    except StoreError as exc:
+        return _fail(args, status.FAILED, str(exc))
+    except KeyboardInterrupt:
+        return _fail(args, 130, "interrupted")
+    except Exception as exc:  # the promise: one line, never a traceback unless --debug
+        return _fail(args, status.FAILED, f"unexpected error: {type(exc).__name__}: {exc}")
+
+
+def _fail(args: argparse.Namespace, code: int, message: str) -> int:
+    if getattr(args, "debug", False):
+        traceback.print_exc()
+    print(f"newsarchive: {message}", file=sys.stderr)
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsarchive", description="Archive kinhtedothi.vn completely and faithfully."
+    )
+    parser.add_argument("--version", action="version", version=f"newsarchive {__version__}")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    for module in COMMANDS:
+        module.register(commands)
+    return parser
