@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import create_engine
@@ -30,6 +31,7 @@ from newsarchive.store import (
     SearchSyntaxError,
     StoreError,
 )
+from newsarchive.store.engine import migration_config
 from newsarchive.store.fold import fold, fold_query
 from newsarchive.store.models import Base, include_object
 
@@ -534,7 +536,8 @@ def test_reopening_an_archive_keeps_its_rows(db_path: Path) -> None:
     with Archive.open(url) as archive:
         assert archive.get_article(URL) == full_article()
         assert [hit.url for hit in archive.search("hoai duc")] == [URL]
-    assert rows(db_path, "SELECT version_num FROM alembic_version") == [("0001",)]
+    head = ScriptDirectory.from_config(migration_config()).get_current_head()
+    assert rows(db_path, "SELECT version_num FROM alembic_version") == [(head,)]
 
 
 def test_an_empty_database_file_is_upgraded_to_the_full_schema(db_path: Path) -> None:
@@ -599,3 +602,29 @@ def test_a_bad_archive_url_raises_store_error(url: str) -> None:
     with pytest.raises(StoreError, match="archive") as raised:
         Archive.open(url)
     assert "\n" not in str(raised.value)
+
+
+def test_an_archive_made_by_version_0_1_0_upgrades_without_losing_a_row(tmp_path: Path) -> None:
+    old = tmp_path / "old.db"
+    old.write_bytes((Path(__file__).parent / "data" / "archive-0.1.0.db").read_bytes())
+    tables = (
+        "article",
+        "article_image",
+        "article_link",
+        "raw_page",
+        "raw_body",
+        "frontier",
+        "crawl_run",
+    )
+    before = {t: rows(old, f"SELECT count(*) FROM {t}")[0][0] for t in tables}
+    assert before["article"] == 21
+
+    with Archive.open(f"sqlite:///{old}") as archive:
+        seed = archive.get_article(
+            "https://kinhtedothi.vn/huyen-hoai-duc-nang-cao-chat-luong-cai-cach-hanh-chinh-tang-su-hai-long.html"
+        )
+        assert seed is not None and seed.title.startswith("Huyện Hoài Đức")
+        assert len(archive.search("hoai duc")) == 2
+
+    assert {t: rows(old, f"SELECT count(*) FROM {t}")[0][0] for t in tables} == before
+    assert rows(old, "PRAGMA integrity_check") == [("ok",)]
