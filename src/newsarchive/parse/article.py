@@ -15,7 +15,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..record import Article, Related, RelatedKind
 from ..site import layouts as site
-from ..site.urls import article_match, canonical_url, is_main_host, is_site_host, url_kind
+from ..site.urls import article_match, canonical_url, is_site_host, url_kind
 from .body import Body, BodyReader, related_links
 from .dates import parse_iso, parse_visible
 from .decode import decode_html
@@ -72,6 +72,7 @@ class _Page:
             raise NotAnArticle("empty")
         self._marks = Marks(root)
         self.url = self._canonical(url)
+        self._links: dict[str, str | None] = {}
 
     # -- what the page is ------------------------------------------------------------------
 
@@ -329,13 +330,17 @@ class _Page:
         return urljoin(self.url, address)
 
     def _article_link(self, href: str) -> str | None:
-        href = href.strip()
-        if not href or href.startswith(("#", "javascript:", "mailto:")):
-            return None
-        url = canonical_url(href, base=self.url)
-        parts = urlsplit(url)
-        if not is_main_host(parts.hostname) or article_match(url) is None or url == self.url:
-            return None
+        """The canonical URL of a link to another article of the site, else None. Teasers link
+        each article twice or more (image, title), so answers are kept for the page."""
+        if href in self._links:
+            return self._links[href]
+        url: str | None = None
+        stripped = href.strip()
+        if stripped and not stripped.startswith(("#", "javascript:", "mailto:")):
+            url = canonical_url(stripped, base=self.url)
+            if url == self.url or article_match(url) is None:
+                url = None
+        self._links[href] = url
         return url
 
 
