@@ -7,11 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from selectolax.lexbor import LexborHTMLParser
+
 from newsarchive import PARSER_VERSION, parse_article
 from newsarchive.record import FIELDS
 
 SITE = Path(__file__).resolve().parent.parent / "fixtures" / "site"
 EXPECTED = sorted(SITE.rglob("*.expected.json"))
+# Ad slots and sponsored boxes as the replica's pages mark them (scripts included).
+AD_SLOTS = "[id^=adv], [class*=adv], [class*=banner], .box_guests, script, [class*=tai-tro], [class*=sponsor]"
 
 
 def _url_of(page: Path) -> str:
@@ -40,8 +44,14 @@ def test_field_matches_the_expected_record(path: Path, field: str) -> None:
 
 
 @pytest.mark.parametrize("path", EXPECTED, ids=lambda p: p.name.removesuffix(".expected.json"))
-def test_no_caption_related_title_or_byline_lands_in_the_body(path: Path) -> None:
+def test_no_caption_related_title_ad_or_byline_lands_in_the_body(path: Path) -> None:
     expected, record = _load(path)
+    page = LexborHTMLParser(
+        path.with_name(path.name.replace(".expected.json", ".html")).read_bytes()
+    )
+    ads = [" ".join(n.text(deep=True).split()) for n in page.css(AD_SLOTS)]
+    for ad in filter(None, ads):
+        assert ad not in str(record["body_text"])
     paragraphs = record["paragraphs"]
     assert isinstance(paragraphs, list)
     outsiders = [*expected["captions"], *(r["title"] for r in expected["related"])]  # type: ignore[attr-defined]
