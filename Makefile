@@ -27,5 +27,17 @@ test: lint
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py --port $(DEMO_PORT) --db $(DEMO_DB)
 
+# Benchmarks against the floor and the rivals (bench/__main__.py lists the BENCH_* sizes).
+BENCH_STAMP := $(VENV)/.installed-bench
+.PHONY: bench
+
+$(BENCH_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m bench
+
 clean:
 	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm .mypy_cache .pytest_cache .ruff_cache

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from selectolax.lexbor import LexborHTMLParser
 
 from newsarchive import PARSER_VERSION, parse_article

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -11,6 +13,40 @@ from urllib.parse import urlsplit
 
 class ConfigError(ValueError):
     """A bad setting; the message names the key (or the file) to fix."""
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(key: str, text: str) -> timedelta:
+    """`90`, `90s`, `30m`, `2h`, `1d`, `1w`: a positive span of time; ConfigError naming `key`."""
+    match = _DURATION.match(text)
+    if not match or float(match[1]) <= 0:
+        raise ConfigError(f"{key} must be a duration such as 90s, 30m, 2h or 1d, not {text!r}")
+    return timedelta(seconds=float(match[1]) * _UNIT_SECONDS[match[2]])
+
+
+@dataclass(frozen=True)
+class RevisitRule:
+    """Revisit an archived article `every` so long, while it is younger than `younger_than`."""
+
+    every: timedelta
+    younger_than: timedelta
+
+
+def parse_revisit(key: str, rules: tuple[str, ...]) -> tuple[RevisitRule, ...]:
+    """`("1h@1d", "1d@7d")`: hourly while under a day old, daily while under a week, then never."""
+    parsed: list[RevisitRule] = []
+    for text in rules:
+        every, at, age = text.partition("@")
+        if not at:
+            raise ConfigError(f"{key}: {text!r} must read EVERY@AGE, such as 1h@1d")
+        rule = RevisitRule(parse_duration(key, every), parse_duration(key, age))
+        if parsed and rule.younger_than <= parsed[-1].younger_than:
+            raise ConfigError(f"{key}: ages must grow from one rule to the next ({text!r})")
+        parsed.append(rule)
+    return tuple(parsed)
 
 
 @dataclass(frozen=True)
@@ -26,6 +62,8 @@ class FetchSettings:
     backoff_base: float = 1.0
     backoff_max: float = 60.0
     obey_robots: bool = True
+    slow_response: float = 5.0
+    page_deadline: float = 300.0
 
     @property
     def user_agent_header(self) -> str:
@@ -38,6 +76,15 @@ class CrawlSettings:
     max_pages: int = 0
     listing_pages: int = 2
     extra_hosts: tuple[str, ...] = ()
+    revisit: tuple[str, ...] = ("1h@1d", "1d@7d")
+    failure_window: int = 30
+    failure_share: float = 0.8
+    alarm_missing_share: float = 0.1
+
+    @property
+    def revisit_rules(self) -> tuple[RevisitRule, ...]:
+        """`revisit` read (it was checked when the config was loaded)."""
+        return parse_revisit("crawl.revisit", self.revisit)
 
 
 @dataclass(frozen=True)
@@ -46,13 +93,26 @@ class StoreSettings:
 
 
 @dataclass(frozen=True)
+class ArchiveSettings:
+    warc: bool = False
+    warc_dir: str = "warc"
+    warc_max_bytes: int = 1_000_000_000
+
+
+@dataclass(frozen=True)
 class Config:
     fetch: FetchSettings = field(default_factory=FetchSettings)
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
+    archive: ArchiveSettings = field(default_factory=ArchiveSettings)
 
     def with_overrides(
-        self, *, db: str | None = None, base_url: str | None = None, max_pages: int | None = None
+        self,
+        *,
+        db: str | None = None,
+        base_url: str | None = None,
+        max_pages: int | None = None,
+        warc_dir: str | None = None,
     ) -> Config:
         """Command-line options win over the file; they are checked like the file's values."""
         crawl = self.crawl
@@ -63,7 +123,12 @@ class Config:
                 raise ConfigError("--max-pages must be 0 (no limit) or more")
             crawl = replace(crawl, max_pages=max_pages)
         store = replace(self.store, url=_check_db_url("--db", db)) if db is not None else self.store
-        return replace(self, crawl=crawl, store=store)
+        archive = self.archive
+        if warc_dir is not None:
+            if not warc_dir.strip():
+                raise ConfigError("--warc needs a directory")
+            archive = replace(archive, warc=True, warc_dir=warc_dir)
+        return replace(self, crawl=crawl, store=store, archive=archive)
 
 
 def load_config(path: str | Path | None) -> Config:
@@ -88,6 +153,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
         "fetch": FetchSettings,
         "crawl": CrawlSettings,
         "store": StoreSettings,
+        "archive": ArchiveSettings,
     }
     unknown = set(raw) - set(sections)
     if unknown:
@@ -142,6 +208,9 @@ def _validate(config: Config) -> None:
         "fetch.concurrency": f.concurrency,
         "fetch.max_body_bytes": f.max_body_bytes,
         "fetch.backoff_max": f.backoff_max,
+        "fetch.slow_response": f.slow_response,
+        "fetch.page_deadline": f.page_deadline,
+        "crawl.failure_window": config.crawl.failure_window,
     }
     for key, value in positive.items():
         if value <= 0:
@@ -156,6 +225,16 @@ def _validate(config: Config) -> None:
     for key, value in non_negative.items():
         if value < 0:
             raise ConfigError(f"{key} must be 0 or more, not {value}")
+    if not 0 < config.crawl.failure_share <= 1:
+        raise ConfigError(
+            f"crawl.failure_share must be above 0 and at most 1, not {config.crawl.failure_share}"
+        )
+    if not 0 <= config.crawl.alarm_missing_share <= 1:
+        raise ConfigError(
+            "crawl.alarm_missing_share must be between 0 and 1, "
+            f"not {config.crawl.alarm_missing_share}"
+        )
+    parse_revisit("crawl.revisit", config.crawl.revisit)
     if not f.user_agent.strip():
         raise ConfigError("fetch.user_agent must not be empty")
     _check_url("fetch.contact_url", f.contact_url)
@@ -165,6 +244,12 @@ def _validate(config: Config) -> None:
         if not host.endswith(".kinhtedothi.vn"):
             raise ConfigError(f"crawl.extra_hosts: {host!r} is not a kinhtedothi.vn subdomain")
     _check_db_url("store.url", config.store.url)
+    if config.archive.warc_max_bytes <= 0:
+        raise ConfigError(
+            f"archive.warc_max_bytes must be greater than 0, not {config.archive.warc_max_bytes}"
+        )
+    if not config.archive.warc_dir.strip():
+        raise ConfigError("archive.warc_dir must not be empty")
 
 
 def _check_url(key: str, value: str) -> str:

@@ -1,37 +1,68 @@
-"""The run: take URLs from the frontier, fetch, archive the raw page, parse, store, discover."""
+"""The run: take URLs from the frontier, fetch, archive the raw page, parse, store, discover.
+
+One run at a time holds a SQLite archive (the store's crawl lock, renewed while the run lives).
+A run is incremental: entry points every time, archived articles when their revisit is due (or
+all of them with `recheck`), or a back-fill of a period from the monthly sitemaps. It stops early
+when the site keeps failing, stops cleanly on a signal or at its time limit, and raises an alarm
+when what it stored looks wrong.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import signal
-from collections import Counter
+import time
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
-from contextlib import suppress
+from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from datetime import UTC, datetime
+from typing import Any, Literal
 
 from . import status
 from .config import Config
-from .discover import Found, links_in_feed, links_in_page, links_in_sitemap
+from .discover import DateWindow, Found, links_in_feed, links_in_page, links_in_sitemap
 from .fetch import Fetcher, FetchResult
 from .parse import NotAnArticle, parse_article
 from .record import Article
+from .revisit import next_visit
 from .site import urls as site_urls
-from .store import Archive, Candidate, FrontierEntry, RawPage
+from .store import Archive, BackfillWindow, Candidate, CrawlLease, FrontierEntry, RawPage
 
-# Entry points come first, then articles; lower runs first.
-PRIORITY = {"sitemap": 10, "feed": 20, "listing": 30, "article": 50}
+# Entry points come first, then new articles, then revisits of archived ones; lower runs first.
+PRIORITY = {"sitemap": 10, "feed": 20, "listing": 30, "article": 50, "revisit": 60}
 MAX_ATTEMPTS = 3  # a failed URL is tried again by this many runs, then left alone
-# This many failures in a row, with nothing fetched in between, means the site is refusing us.
-FAILURE_STREAK_LIMIT = 20
+STOP_GRACE = 3.0  # seconds in-flight fetches get to finish after a stop; then they are abandoned
+LOCK_RENEW_EVERY = 30.0  # seconds; the store deems a lock stale after two minutes unrenewed
+# Answers that are no page: the site refusing or failing us. Retried by a later run.
+FAILING = frozenset({"failed", "blocked", "challenge", "empty"})
+NO_PAGE_KINDS = {"challenge": "challenge page (captcha or bot check)", "empty": "empty page"}
+
+Mode = Literal["incremental", "recheck", "backfill"]
+Event = dict[str, Any]
+EventSink = Callable[[Event], None]
+Progress = Callable[[str, "CrawlReport", int], None]  # (url just done, report so far, pending)
+# Called with every fetch as it came back, before it is stored: where the WARC writer hooks in.
+FetchHook = Callable[[FetchResult], None]
+
+
+@dataclass(frozen=True)
+class CrawlOptions:
+    mode: Mode = "incremental"
+    window: DateWindow | None = None  # the period of a back-fill
+    max_duration: float | None = None  # seconds of wall clock, then a clean stop
 
 
 @dataclass
 class CrawlReport:
     counts: Counter[str] = field(default_factory=Counter)  # fetched/new/updated/unchanged/failed
     failures: Counter[str] = field(default_factory=Counter)  # by cause
-    outcomes: Counter[str] = field(default_factory=Counter)  # fetch outcomes
-    stopped_early: str | None = None  # why the run gave up, when it did
+    outcomes: Counter[str] = field(default_factory=Counter)  # fetches by outcome
+    revisits: int = 0  # archived pages made due by this run
+    stopped_early: str | None = None  # why the run gave up on the site, when it did
+    stopped: str | None = None  # why the run stopped before the frontier was done (signal, time)
+    abandoned: int = 0  # fetches in flight at a stop that were given up (still pending)
+    alarms: list[str] = field(default_factory=list)
     exit_status: int = status.OK
 
     def summary_line(self) -> str:
@@ -41,17 +72,21 @@ class CrawlReport:
             f"unchanged {c['unchanged']}, failed {c['failed']}"
         )
 
+    def note(self) -> str | None:
+        """What went wrong or was cut short, in a line or two; None for a run that just ran."""
+        parts = [p for p in (self.stopped_early, self.stopped, *self.alarms) if p]
+        return "; ".join(parts) or None
 
-Progress = Callable[[str, CrawlReport, int], None]  # (url just done, report so far, pending)
 
-
-def entry_points(config: Config) -> list[Candidate]:
-    """Sitemaps, feeds, the home page and the category pages, revisited on every run."""
+def entry_points(config: Config, *, backfill: bool = False) -> list[Candidate]:
+    """Sitemaps, feeds, the home page and the category pages, revisited on every run; a
+    back-fill needs only the sitemaps."""
     root = site_urls.SITE_ROOT
     found = [Found(root + p, "sitemap", "seed") for p in site_urls.SITEMAP_PATHS]
-    found += [Found(root + p, "feed", "seed") for p in site_urls.FEED_PATHS]
-    paths = (site_urls.HOME_PATH, *site_urls.CATEGORY_PATHS)
-    found += [Found(root + p, "listing", "seed") for p in paths]
+    if not backfill:
+        found += [Found(root + p, "feed", "seed") for p in site_urls.FEED_PATHS]
+        paths = (site_urls.HOME_PATH, *site_urls.CATEGORY_PATHS)
+        found += [Found(root + p, "listing", "seed") for p in paths]
     return [_candidate(f) for f in found]
 
 
@@ -66,72 +101,247 @@ def _candidate(found: Found) -> Candidate:
 
 
 def allowed_hosts(config: Config) -> set[str]:
-    hosts = {site_urls.MAIN_HOST, f"www.{site_urls.MAIN_HOST}", *config.crawl.extra_hosts}
-    if config.crawl.base_url:
-        hosts.add(urlsplit(config.crawl.base_url).netloc.lower())
-    return hosts
+    return site_urls.allowed_hosts(config.crawl.extra_hosts, config.crawl.base_url or None)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class Crawl:
-    def __init__(self, config: Config, archive: Archive, progress: Progress | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        archive: Archive,
+        progress: Progress | None = None,
+        *,
+        options: CrawlOptions | None = None,
+        clock: Callable[[], datetime] = _utc_now,
+        events: EventSink | None = None,
+        on_fetch: FetchHook | None = None,
+    ) -> None:
+        """`clock` is the run's idea of now for revisit schedules (tests move it);
+        `events` receives one dict per event (fetched, article, alarm, stopped, summary)."""
         self.config = config
         self.archive = archive
         self.progress = progress
+        self.options = options or CrawlOptions()
+        if self.options.mode == "backfill" and self.options.window is None:
+            raise ValueError("a back-fill needs the period to fill")
+        self.clock = clock
+        self.events = events
+        self.on_fetch = on_fetch
         self.report = CrawlReport()
-        self._streak = 0
-        self._stop = asyncio.Event()
+        self._rules = config.crawl.revisit_rules
+        self._recent: deque[tuple[bool, str]] = deque(maxlen=config.crawl.failure_window)
+        self._incomplete: Counter[str] = Counter()  # missing required fields among new articles
+        self._incomplete_articles = 0
+        self._unknown_layouts: list[str] = []
+        self._signal: int | None = None
+        self._stop_requested = False
+        self._abandon = False
+        self._wake: asyncio.Event | None = None
+        # A back-fill's url sets: the seeds, then those of months in its period.
+        self._chosen_sitemaps = {c.url for c in entry_points(config, backfill=True)}
+
+    # -- the run ---------------------------------------------------------------------------
 
     async def run(self, fetcher: Fetcher | None = None) -> CrawlReport:
-        run_id = self.archive.start_run()
-        self.archive.add_candidates(entry_points(self.config))
-        self.archive.reschedule(c.url for c in entry_points(self.config))
-        self.archive.requeue_failed(MAX_ATTEMPTS)
+        """Crawl until the frontier is done or the run stops; CrawlLocked (from the store) if
+        another crawl holds the archive."""
+        lease = self.archive.take_crawl_lock()
         try:
-            if fetcher is None:
-                async with Fetcher(self.config.fetch, allowed_hosts(self.config)) as own:
-                    await self._loop(own, run_id)
-            else:
-                await self._loop(fetcher, run_id)
+            return await self._run(fetcher, lease)
         finally:
-            self.archive.finish_run(run_id, self.report.counts, self.report.exit_status)
-        return self.report
+            if lease is not None:
+                self.archive.release_crawl_lock(lease)
 
-    def request_stop(self) -> None:
-        self._stop.set()
+    async def _run(self, fetcher: Fetcher | None, lease: CrawlLease | None) -> CrawlReport:
+        self._wake = asyncio.Event()
+        began = self.clock()
+        run_id = self.archive.start_run()
+        self._emit("run_started", run_id=run_id, mode=self.options.mode)
+        report = self.report
+        try:
+            self._prepare(began)
+            async with AsyncExitStack() as stack:
+                if fetcher is None:
+                    own = Fetcher(self.config.fetch, allowed_hosts(self.config))
+                    fetcher = await stack.enter_async_context(own)
+                if lease is not None:
+                    keeper = asyncio.create_task(self._keep_lock(lease))
+                    stack.callback(keeper.cancel)
+                if self.options.max_duration is not None:
+                    limit = self.options.max_duration
+                    timer = asyncio.get_running_loop().call_later(
+                        limit, self.request_stop, f"time limit of {_duration(limit)} reached"
+                    )
+                    stack.callback(timer.cancel)
+                await self._loop(fetcher, run_id)
+            self._judge()
+        except BaseException:
+            report.exit_status = status.FAILED
+            raise
+        finally:
+            self.archive.finish_run(
+                run_id,
+                report.counts,
+                report.exit_status,
+                outcomes=report.outcomes,
+                note=report.note(),
+            )
+            self._emit(
+                "summary",
+                run_id=run_id,
+                counts=dict(report.counts),
+                outcomes=dict(report.outcomes),
+                exit_status=report.exit_status,
+                note=report.note(),
+                line=report.summary_line(),
+            )
+        return report
+
+    def _prepare(self, began: datetime) -> None:
+        """Entry points due again; archived pages due for a revisit (or all, or none); failed
+        entries with attempts left."""
+        mode = self.options.mode
+        points = entry_points(self.config, backfill=mode == "backfill")
+        self.archive.add_candidates(points)
+        self.archive.reschedule(c.url for c in points)
+        if mode == "recheck":
+            self.report.revisits = self.archive.recheck(PRIORITY["revisit"])
+        elif mode == "incremental":
+            self.report.revisits = self.archive.schedule_due(began, PRIORITY["revisit"])
+        self.archive.requeue_failed(MAX_ATTEMPTS)
+
+    def request_stop(self, reason: str = "stop requested") -> None:
+        """Stop taking new URLs; fetches in flight get STOP_GRACE seconds, then are abandoned.
+        Asked twice, abandon them at once."""
+        if self._stop_requested:
+            self._abandon = True
+        else:
+            self._stop_requested = True
+            self.report.stopped = reason
+            self._emit("stopped", reason=reason)
+        if self._wake is not None:
+            self._wake.set()
+
+    def stop_on_signal(self, signum: int) -> None:
+        self._signal = self._signal or signum
+        self.request_stop(f"stopped by {signal.Signals(signum).name}")
+
+    def _stopping(self) -> bool:
+        return self._stop_requested or self.report.stopped_early is not None
 
     async def _loop(self, fetcher: Fetcher, run_id: int) -> None:
+        """Keep up to a few batches' worth of fetches in flight, recording each as it lands."""
+        assert self._wake is not None
         limit = self.config.crawl.max_pages
-        batch_size = max(1, self.config.fetch.concurrency) * 4
-        while not self._stop.is_set():
-            room = limit - self.report.counts["fetched"] if limit else batch_size
-            batch = self.archive.next_batch(min(batch_size, room))
-            if not batch:
-                return
-            done = await asyncio.gather(*(self._fetch(fetcher, e) for e in batch))
-            for entry, result in done:
-                self._record(entry, result, run_id)
-            if self.report.stopped_early:
-                self.report.exit_status = status.STOPPED
-                return
-            if limit and self.report.counts["fetched"] >= limit:
-                return
+        # Enough in flight to keep the fetcher busy, few enough that none waits out its
+        # page_deadline queueing for a turn while the pace to a strained host is slow.
+        capacity = max(1, self.config.fetch.concurrency) * 2
+        window = self.options.window if self.options.mode == "backfill" else None
+        in_flight: dict[asyncio.Future[tuple[FrontierEntry, FetchResult]], FrontierEntry] = {}
+        grace_ends: float | None = None
+        try:
+            while True:
+                if not self._stopping():
+                    room = capacity - len(in_flight)
+                    if limit:
+                        room = min(room, limit - self.report.counts["fetched"] - len(in_flight))
+                    if room > 0:
+                        busy = {entry.url for entry in in_flight.values()}
+                        backfill = None
+                        if window is not None:
+                            sitemaps = frozenset(self._chosen_sitemaps)
+                            backfill = BackfillWindow(window.start, window.end, sitemaps)
+                        pending = self.archive.next_batch(room + len(busy), window=backfill)
+                        for entry in [e for e in pending if e.url not in busy][:room]:
+                            in_flight[asyncio.create_task(self._fetch(fetcher, entry))] = entry
+                if not in_flight:
+                    return
+                timeout: float | None = None
+                if self._stopping():
+                    grace_ends = grace_ends or time.monotonic() + STOP_GRACE
+                    timeout = 0.0 if self._abandon else max(0.0, grace_ends - time.monotonic())
+                waking = asyncio.create_task(self._wake.wait())
+                watched: set[asyncio.Future[Any]] = {*in_flight, waking}
+                try:
+                    await asyncio.wait(
+                        watched, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                    )
+                finally:
+                    waking.cancel()
+                self._wake.clear()
+                for task in [task for task in in_flight if task.done()]:
+                    entry, result = task.result()
+                    del in_flight[task]
+                    self._record(entry, result, run_id)
+                out_of_grace = grace_ends is not None and time.monotonic() >= grace_ends
+                if in_flight and self._stopping() and (self._abandon or out_of_grace):
+                    # Their entries stay pending: the next run fetches them.
+                    self.report.abandoned = len(in_flight)
+                    return
+        finally:
+            for task in in_flight:
+                task.cancel()
+            if in_flight:
+                await asyncio.gather(*in_flight, return_exceptions=True)
 
     async def _fetch(
         self, fetcher: Fetcher, entry: FrontierEntry
     ) -> tuple[FrontierEntry, FetchResult]:
         url = site_urls.to_fetch_url(entry.url, self.config.crawl.base_url or None)
-        result = await fetcher.fetch(url, etag=entry.etag, last_modified=entry.last_modified)
+        etag, last_modified = entry.etag, entry.last_modified
+        if self.options.mode == "backfill" and entry.kind == "sitemap":
+            etag = last_modified = None  # a back-fill reads its url sets whole, changed or not
+        deadline = self.config.fetch.page_deadline
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(deadline):
+                result = await fetcher.fetch(url, etag=etag, last_modified=last_modified)
+        except TimeoutError:
+            result = FetchResult(
+                url=url,
+                final_url=url,
+                outcome="failed",
+                status=None,
+                headers=(),
+                body=b"",
+                fetched_at=datetime.now(UTC),
+                elapsed=time.monotonic() - started,
+                attempts=0,
+                error=f"no answer within {deadline:g} s (fetch.page_deadline)",
+            )
         return entry, result
 
+    async def _keep_lock(self, lease: CrawlLease) -> None:
+        while True:
+            await asyncio.sleep(LOCK_RENEW_EVERY)
+            if not self.archive.renew_crawl_lock(lease):
+                self.report.exit_status = status.LOCKED
+                self.request_stop("another crawl took the lock over (this run stalled too long)")
+                return
+
+    # -- one fetch -------------------------------------------------------------------------
+
     def _record(self, entry: FrontierEntry, result: FetchResult, run_id: int) -> None:
+        if self.on_fetch is not None:
+            self.on_fetch(result)
         report = self.report
         report.counts["fetched"] += result.outcome != "disallowed"
-        report.outcomes[result.outcome] += 1
         article: Article | None = None
         page_kind: str | None = None
         found: list[Found] = []
         if result.outcome == "ok":
             article, page_kind, found = self._read(entry, result.body)
+        outcome: str = result.outcome
+        failure: str | None = None
+        if outcome in ("blocked", "empty"):
+            failure = result.error or outcome
+        elif page_kind in NO_PAGE_KINDS:
+            outcome, failure = page_kind, NO_PAGE_KINDS[page_kind]
+        report.outcomes[outcome] += 1
         raw = RawPage(
             url=entry.url,
             fetch_url=result.url,
@@ -143,28 +353,46 @@ class Crawl:
             fetched_at=result.fetched_at,
             error=result.error,
         )
+        window = self.options.window if self.options.mode == "backfill" else None
+        chosen: list[str] = []
+        if window is not None:
+            # Everything found joins the frontier (later runs take it); this run takes only the
+            # url sets of months in its period, and articles whose lastmod is in it.
+            chosen = [f.url for f in found if f.kind == "sitemap" and window.admits(f)]
+            self._chosen_sitemaps.update(chosen)
         stored = self.archive.record_fetch(
             raw,
             article=article,
             page_kind=page_kind,
             run_id=run_id,
             discovered=[_candidate(f) for f in found],
+            next_visit_at=self._next_visit(entry, result, article),
+            failure=failure,
         )
+        if chosen:
+            self.archive.reschedule(chosen)  # read again, even those read before
         if stored in ("new", "updated", "unchanged"):
             report.counts[stored] += 1
-        if result.outcome in ("ok", "not_modified"):
-            self._streak = 0
-        else:
-            cause = result.error or result.outcome
-            report.failures[f"{result.outcome}: {cause}"] += 1
+        if article is not None and stored in ("new", "updated"):
+            self._check(article, new=stored == "new")
+            self._emit("article", url=article.url, stored=stored, layout=article.layout)
+        cause = failure or result.error or outcome
+        if outcome not in ("ok", "not_modified"):
+            report.failures[f"{outcome}: {cause}"] += 1
             report.counts["failed"] += 1
-            # A missing page is the site answering; refusals and errors are the site failing us.
-            if result.outcome in ("failed", "blocked", "empty"):
-                self._streak += 1
-        if self._streak >= FAILURE_STREAK_LIMIT:
-            report.stopped_early = (
-                f"{self._streak} fetches failed in a row (last: {result.error or result.outcome})"
-            )
+        self._emit(
+            "fetched",
+            url=entry.url,
+            outcome=outcome,
+            status=result.status,
+            elapsed=round(result.elapsed, 3),
+            attempts=result.attempts,
+            error=None if outcome in ("ok", "not_modified") else cause,
+            stored=stored,
+        )
+        if result.outcome != "disallowed":
+            self._recent.append((outcome in FAILING, f"{outcome}: {cause}"))
+            self._watch_failures()
         if self.progress is not None:
             self.progress(entry.url, report, self.archive.pending_count())
 
@@ -176,21 +404,142 @@ class Crawl:
         if entry.kind == "feed":
             return None, "feed", links_in_feed(body)
         links = links_in_page(body, entry.url, max_listing_page=max_page)
+        try:
+            article = (
+                parse_article(body, entry.url) if entry.kind == "article" or not links else None
+            )
+        except NotAnArticle as exc:
+            # A listing without a single link is asked what it is too: a bot check looks so.
+            return None, exc.kind, links
         if entry.kind == "listing":
             return None, "listing", links
-        try:
-            article = parse_article(body, entry.url)
-        except NotAnArticle as exc:
-            return None, exc.kind, links
-        return article, "article", links
+        return article, "article" if article is not None else "listing", links
+
+    def _next_visit(
+        self, entry: FrontierEntry, result: FetchResult, article: Article | None
+    ) -> datetime | None:
+        """When an archived article is due again, by its age; None for other pages (entry
+        points come back every run, url sets when their lastmod changes)."""
+        now = self.clock()
+        if entry.kind == "sitemap" and entry.source != "seed" and entry.lastmod is None:
+            return now  # a url set without a lastmod may change unannounced: every run
+        if article is not None:
+            published = _moment(article.published_at) or entry.published_at or now
+        elif result.outcome == "not_modified" and entry.published_at is not None:
+            published = entry.published_at
+        else:
+            return None
+        return next_visit(self._rules, published, now)
+
+    # -- health ----------------------------------------------------------------------------
+
+    def _check(self, article: Article, *, new: bool) -> None:
+        if new:
+            missing = [
+                name
+                for name, absent in (
+                    ("title", not article.title),
+                    ("body", not article.paragraphs),
+                    ("published date", article.published_at is None),
+                )
+                if absent
+            ]
+            self._incomplete.update(missing)
+            self._incomplete_articles += bool(missing)
+        if article.layout == "generic":
+            self._unknown_layouts.append(article.url)
+
+    def _watch_failures(self) -> None:
+        """Stop when the share of failures over the last `failure_window` fetches reaches
+        `failure_share`: the site is refusing or failing us, going on would only hammer it."""
+        settings = self.config.crawl
+        if self.report.stopped_early or len(self._recent) < settings.failure_window:
+            return
+        failing = [cause for failed, cause in self._recent if failed]
+        if len(failing) >= settings.failure_share * len(self._recent):
+            self.report.stopped_early = (
+                f"{len(failing)} of the last {len(self._recent)} fetches failed ({_tally(failing)})"
+            )
+            self._emit("stopped", reason=self.report.stopped_early)
+            if self._wake is not None:
+                self._wake.set()
+
+    def _judge(self) -> None:
+        """The run's exit status: site failing (5) over alarm (4) over signal over done (0)."""
+        report = self.report
+        settings = self.config.crawl
+        judged = list(self._recent)
+        if not report.stopped_early and 0 < len(judged) < settings.failure_window:
+            # A short run (fewer fetches than the window) is judged on all of them.
+            failing = [cause for failed, cause in judged if failed]
+            if failing and len(failing) >= settings.failure_share * len(judged):
+                report.stopped_early = (
+                    f"{len(failing)} of {len(judged)} fetches failed ({_tally(failing)})"
+                )
+        new = report.counts["new"]
+        share = self._incomplete_articles / new if new else 0.0
+        if share > settings.alarm_missing_share:
+            lacking = ", ".join(f"{name} {n}" for name, n in self._incomplete.most_common())
+            self._alarm(
+                "missing_fields",
+                f"{self._incomplete_articles} of {new} new articles ({share:.0%}) lack a "
+                f"required field ({lacking}); threshold crawl.alarm_missing_share "
+                f"{settings.alarm_missing_share:.0%}",
+            )
+        if self._unknown_layouts:
+            count = len(self._unknown_layouts)
+            self._alarm(
+                "unknown_layout",
+                f"{count} article{'s' if count > 1 else ''} in a layout no rules know (read by "
+                f"the generic fallback), e.g. {self._unknown_layouts[0]}",
+            )
+        if report.exit_status != status.OK:  # set during the run (the lock was lost)
+            return
+        if report.stopped_early:
+            report.exit_status = status.STOPPED
+        elif report.alarms:
+            report.exit_status = status.ALARM
+        elif self._signal is not None:
+            report.exit_status = 128 + self._signal  # the shell's convention for "killed by"
+
+    def _alarm(self, kind: str, message: str) -> None:
+        self.report.alarms.append(message)
+        self._emit("alarm", kind=kind, message=message)
+
+    def _emit(self, event: str, **fields: Any) -> None:
+        if self.events is not None:
+            self.events({"event": event, **fields})
+
+
+def _moment(iso: str | None) -> datetime | None:
+    if not iso:
+        return None
+    try:
+        return datetime.fromisoformat(iso)
+    except ValueError:
+        return None
+
+
+def _tally(causes: Iterable[str]) -> str:
+    """`blocked: HTTP 403 ×12, failed: HTTP 503 after 5 attempts ×3`: the commonest first."""
+    counted = Counter(causes).most_common(3)
+    return ", ".join(f"{cause} ×{n}" for cause, n in counted)
+
+
+def _duration(seconds: float) -> str:
+    for unit, size in (("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:g}{unit}"
+    return f"{seconds:g}s"
 
 
 def install_signal_handlers(crawl: Crawl) -> Iterable[signal.Signals]:
-    """SIGINT/SIGTERM finish the batch in flight, record it, and stop: the frontier resumes."""
+    """SIGINT/SIGTERM stop the run cleanly (a second one abandons what is in flight at once);
+    what was parsed is committed and the frontier resumes."""
     loop = asyncio.get_running_loop()
     installed = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         with suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, crawl.request_stop)
+            loop.add_signal_handler(sig, crawl.stop_on_signal, int(sig))
             installed.append(sig)
     return installed

@@ -12,10 +12,10 @@ from .crawl import CrawlReport
 
 
 class TerminalProgress:
-    def __init__(self) -> None:
+    def __init__(self, *, enabled: bool = True) -> None:
         console = Console(file=sys.stderr)
         self._progress: Progress | None = None
-        if console.is_terminal:
+        if enabled and console.is_terminal:
             self._progress = Progress(
                 SpinnerColumn(),
                 TextColumn("{task.description}"),

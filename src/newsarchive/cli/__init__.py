@@ -15,10 +15,35 @@ from typing import NoReturn
 from .. import __version__, status
 from ..config import ConfigError
 from ..store import StoreError
-from . import crawl, parse, search
+from ..warc import WarcError
+from . import (
+    audit,
+    capture,
+    check,
+    crawl,
+    export,
+    import_warc,
+    parse,
+    reparse,
+    search,
+    show,
+    stats,
+)
 from .common import UsageError
 
-COMMANDS = (crawl, parse, search)
+COMMANDS = (
+    crawl,
+    parse,
+    search,
+    show,
+    export,
+    stats,
+    import_warc,
+    reparse,
+    capture,
+    check,
+    audit,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
@@ -32,7 +57,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         return command(args)
     except (UsageError, ConfigError) as exc:
         return _fail(args, status.USAGE, str(exc))
-    except StoreError as exc:
+    except (StoreError, WarcError) as exc:
         return _fail(args, status.FAILED, str(exc))
     except KeyboardInterrupt:
         return _fail(args, 130, "interrupted")

@@ -1,12 +1,15 @@
-"""What every command shares: exit statuses, usage errors, config and archive options."""
+"""What every command shares: exit statuses, usage errors, config, archive and filter options."""
 
 from __future__ import annotations
 
 import argparse
+import re
+from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
 from ..config import Config, load_config
+from ..store import Archive, ArticleFilter
 
 DEFAULT_CONFIG = "config.toml"
 
@@ -42,4 +45,52 @@ def config_of(args: argparse.Namespace) -> Config:
         db=args.db,
         base_url=getattr(args, "base_url", None),
         max_pages=getattr(args, "max_pages", None),
+        warc_dir=getattr(args, "warc", None),
     )
+
+
+def add_filter_options(sub: argparse.ArgumentParser) -> None:
+    """`--since`, `--until`, `--category`: which articles a command works on."""
+    sub.add_argument(
+        "--since", metavar="DATE", help="published on or after this day (YYYY-MM-DD, Hanoi time)"
+    )
+    sub.add_argument(
+        "--until", metavar="DATE", help="published on or before this day (YYYY-MM-DD, Hanoi time)"
+    )
+    sub.add_argument(
+        "--category", metavar="NAME", help="in this category (case and diacritics ignored)"
+    )
+
+
+def chosen_days(args: argparse.Namespace) -> tuple[date | None, date | None]:
+    """`--since` and `--until` as days; UsageError if either is not a date or they cross."""
+    since, until = _day("--since", args.since), _day("--until", args.until)
+    if since is not None and until is not None and since > until:
+        raise UsageError(f"--since {since} is after --until {until}")
+    return since, until
+
+
+def article_filter(args: argparse.Namespace, archive: Archive) -> ArticleFilter:
+    """The filter options as an ArticleFilter; UsageError for a category no article has."""
+    since, until = chosen_days(args)
+    categories = None
+    if args.category is not None:
+        categories = archive.categories_like(args.category)
+        if not categories:
+            known = ", ".join(archive.categories()) or "none yet"
+            raise UsageError(f"no article has category {args.category!r} (categories: {known})")
+    return ArticleFilter(since=since, until=until, categories=categories)
+
+
+def _day(option: str, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        if not _DAY.fullmatch(value):
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{option} must be a day as YYYY-MM-DD, not {value!r}") from None
+
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -1,38 +1,158 @@
-"""`newsarchive crawl`: discover, fetch, archive, parse, store; a summary at the end."""
+"""`newsarchive crawl`: discover, fetch, archive, parse, store; a summary at the end.
+
+Exit statuses (CLI.md): 0 done, 4 health alarm, 5 stopped early (the site kept failing), 75 another
+crawl holds the archive, 128+N stopped by signal N (130 SIGINT, 143 SIGTERM).
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
+from datetime import UTC, date, datetime
+from typing import Any
 
-from ..config import Config
-from ..crawl import Crawl, CrawlReport, install_signal_handlers
+from .. import status
+from ..config import Config, parse_duration
+from ..crawl import Crawl, CrawlOptions, CrawlReport, Event, EventSink, install_signal_handlers
+from ..discover import DateWindow
 from ..progress import TerminalProgress
-from ..store import Archive
-from .common import Subcommands, add_command, config_of
+from ..site import HANOI
+from ..store import Archive, CrawlLocked
+from ..warc import WarcWriter, open_warc_writer
+from .common import Subcommands, UsageError, add_command, chosen_days, config_of
 
 
 def register(commands: Subcommands) -> None:
     sub = add_command(commands, "crawl", run, "fetch new pages from the site and archive them")
     sub.add_argument("--base-url", metavar="URL", help="fetch from this mirror instead")
     sub.add_argument("--max-pages", type=int, metavar="N", help="stop after N fetches")
+    sub.add_argument("--warc", metavar="DIR", help="also write every response to WARC files in DIR")
+    mode = sub.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--recheck",
+        action="store_true",
+        help="revisit every archived page now (conditional requests), whatever its age",
+    )
+    mode.add_argument(
+        "--backfill",
+        action="store_true",
+        help="fill the period --since..--until from the monthly sitemaps",
+    )
+    sub.add_argument("--since", metavar="DATE", help="back-fill from this day (YYYY-MM-DD)")
+    sub.add_argument("--until", metavar="DATE", help="back-fill to this day (default: today)")
+    sub.add_argument(
+        "--max-duration",
+        metavar="TIME",
+        help="stop cleanly after this long (90s, 30m, 2h; plain numbers are seconds)",
+    )
+    sub.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="json: one JSON object per event on stderr, for log collectors",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     config = config_of(args)
-    with Archive.open(config.store.url) as archive:
-        report = asyncio.run(_crawl(config, archive))
-    for cause, count in sorted(report.failures.items()):
-        print(f"  {count:>5}  {cause}")
-    if report.stopped_early:
-        print(f"newsarchive: stopped early: {report.stopped_early}", file=sys.stderr)
-    print(report.summary_line())
+    options = _options(args)
+    log: EventSink | None = _json_line if args.log_format == "json" else None
+    try:
+        with Archive.open(config.store.url) as archive, open_warc_writer(config) as warc:
+            report = asyncio.run(_crawl(config, archive, warc, options, log))
+    except CrawlLocked as exc:
+        if log is not None:
+            holder = exc.holder
+            log(
+                {
+                    "event": "locked",
+                    "message": str(exc),
+                    "pid": holder.pid,
+                    "host": holder.host,
+                    "started_at": holder.started_at.isoformat(),
+                }
+            )
+        else:
+            print(f"newsarchive: {exc}", file=sys.stderr)
+        return status.LOCKED
+    if warc is not None and warc.files:
+        print(f"WARC: {len(warc.files)} file(s) in {warc.directory}")
+    _print_summary(report, to_stderr=log is None)
     return report.exit_status
 
 
-async def _crawl(config: Config, archive: Archive) -> CrawlReport:
-    with TerminalProgress() as progress:
-        crawl = Crawl(config, archive, progress=progress.update)
+def _options(args: argparse.Namespace) -> CrawlOptions:
+    max_duration = None
+    if args.max_duration is not None:
+        max_duration = parse_duration("--max-duration", args.max_duration).total_seconds()
+    if not args.backfill:
+        if args.since is not None or args.until is not None:
+            raise UsageError("--since and --until go with --backfill")
+        if args.recheck:
+            return CrawlOptions("recheck", max_duration=max_duration)
+        return CrawlOptions("incremental", max_duration=max_duration)
+    since, until = chosen_days(args)
+    if since is None:
+        raise UsageError("--backfill needs --since DATE (YYYY-MM-DD)")
+    until = until or datetime.now(HANOI).date()
+    if since > until:
+        raise UsageError(f"--since {since} is after today")
+    return CrawlOptions("backfill", DateWindow(since, until), max_duration)
+
+
+async def _crawl(
+    config: Config,
+    archive: Archive,
+    warc: WarcWriter | None,
+    options: CrawlOptions,
+    log: EventSink | None,
+) -> CrawlReport:
+    # A terminal shows progress; JSON logs own stderr, so they go without it.
+    with TerminalProgress(enabled=log is None) as progress:
+        on_fetch = warc.record if warc is not None else None
+        crawl = Crawl(
+            config,
+            archive,
+            progress=progress.update,
+            options=options,
+            events=log,
+            on_fetch=on_fetch,
+        )
         install_signal_handlers(crawl)
         return await crawl.run()
+
+
+def _print_summary(report: CrawlReport, *, to_stderr: bool) -> None:
+    """Outcomes and causes, then the counts line last on stdout; what needs a person's eyes
+    (stopped early, alarms, a stop) also on stderr, unless JSON events already said it."""
+    if report.revisits:
+        print(f"revisited: {report.revisits} archived pages were due")
+    if report.outcomes:
+        shown = ", ".join(f"{name} {n}" for name, n in sorted(report.outcomes.items()))
+        print(f"outcomes: {shown}")
+    for cause, count in sorted(report.failures.items(), key=lambda item: (-item[1], item[0])):
+        print(f"  {count:>5}  {cause}")
+    if report.abandoned:
+        print(f"abandoned: {report.abandoned} fetches in flight, left for the next run")
+    if to_stderr:
+        if report.stopped_early:
+            print(f"newsarchive: stopped early: {report.stopped_early}", file=sys.stderr)
+        if report.stopped:
+            print(f"newsarchive: {report.stopped}; the next run resumes", file=sys.stderr)
+        for alarm in report.alarms:
+            print(f"newsarchive: alarm: {alarm}", file=sys.stderr)
+    print(report.summary_line(), flush=True)
+
+
+def _json_line(event: Event) -> None:
+    line: dict[str, Any] = {"time": datetime.now(UTC).isoformat(timespec="milliseconds")}
+    line.update(event)
+    print(json.dumps(line, ensure_ascii=False, default=_plain), file=sys.stderr, flush=True)
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)

@@ -1,4 +1,4 @@
-"""`newsarchive search QUERY`: full-text search with or without diacritics."""
+"""`newsarchive search QUERY`: full-text search with or without diacritics, best first."""
 
 from __future__ import annotations
 
@@ -7,23 +7,34 @@ import json
 
 from .. import status
 from ..store import Archive, SearchSyntaxError
-from .common import Subcommands, UsageError, add_command, config_of
+from .common import (
+    Subcommands,
+    UsageError,
+    add_command,
+    add_filter_options,
+    article_filter,
+    chosen_days,
+    config_of,
+)
 
 
 def register(commands: Subcommands) -> None:
     sub = add_command(commands, "search", run, "full-text search, with or without diacritics")
-    sub.add_argument("query", metavar="QUERY")
+    sub.add_argument("query", metavar="QUERY", help='SQLite FTS5 syntax: words, "phrases", OR, NOT')
     sub.add_argument("--limit", type=int, default=10, metavar="N")
+    add_filter_options(sub)
     sub.add_argument("--json", action="store_true", help="one JSON object per line")
 
 
 def run(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise UsageError("--limit must be 1 or more")
+    chosen_days(args)  # bad dates are refused before the archive is opened
     config = config_of(args)
-    with Archive.open(config.store.url) as archive:
+    with Archive.open(config.store.url, create=False) as archive:
+        chosen = article_filter(args, archive)
         try:
-            hits = archive.search(args.query, limit=args.limit)
+            hits = archive.search(args.query, limit=args.limit, chosen=chosen)
         except SearchSyntaxError as exc:
             raise UsageError(str(exc)) from None
     for hit in hits:

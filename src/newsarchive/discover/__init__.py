@@ -4,5 +4,6 @@ from .feed import links_in_feed
 from .found import Found
 from .links import links_in_page
 from .sitemap import links_in_sitemap
+from .window import DateWindow
 
-__all__ = ["Found", "links_in_feed", "links_in_page", "links_in_sitemap"]
+__all__ = ["DateWindow", "Found", "links_in_feed", "links_in_page", "links_in_sitemap"]

@@ -15,7 +15,7 @@ import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt
 
 from ..config import FetchSettings
-from .backoff import RETRY_STATUSES, BackoffOrRetryAfter, header_value
+from .backoff import RETRY_STATUSES, BackoffOrRetryAfter, header_value, retry_after_seconds
 from .body import ACCEPT_ENCODING, BodyTooLarge, BodyUndecodable, read_capped
 from .hosts import AllowedHosts, netloc_of
 from .pacing import HostPacer
@@ -38,6 +38,10 @@ class _Reply:
     began_at: datetime
     error: str | None = None
     retryable: bool = False
+    # The exchange as it happened, for archiving it (see FetchResult).
+    request_headers: tuple[tuple[str, str], ...] = ()
+    http_version: str = ""
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +91,9 @@ class Fetcher:
             transport=transport,
         )
         self._slots = asyncio.Semaphore(settings.concurrency)
-        self._pacer = HostPacer()
+        self._pacer = HostPacer(
+            step=settings.backoff_base, ceiling=settings.backoff_max, slow=settings.slow_response
+        )
         # robots.txt groups name the product token: "newsarchive" of "newsarchive/0.1".
         token = settings.user_agent.split("/")[0].strip() or settings.user_agent
         self._robots = RobotsRules(token, self._load_robots) if settings.obey_robots else None
@@ -154,6 +160,10 @@ class Fetcher:
             elapsed=time.monotonic() - started,
             attempts=tally.requests,
             error=error,
+            request_headers=reply.request_headers,
+            http_version=reply.http_version,
+            reason=reply.reason,
+            complete=reply.status is not None and reply.error is None,
         )
 
     async def _follow(
@@ -221,31 +231,62 @@ class Fetcher:
         # turn comes, so start-to-start spacing holds whatever the other tasks do.
         async with self._slots:
             await self._pacer.wait_turn(netloc, interval)
-            tally.requests += 1
-            began_at = datetime.now(UTC)
-            status: int | None = None
-            received: tuple[tuple[str, str], ...] = ()
-            try:
-                async with self._client.stream("GET", url, headers=headers) as response:
-                    began_at = datetime.now(UTC)
-                    status = response.status_code
-                    # httpx's choice of ascii, utf-8 or latin-1: a Location with
-                    # Vietnamese in UTF-8 stays readable.
-                    charset = response.headers.encoding
-                    received = tuple(
-                        (k.decode(charset), v.decode(charset)) for k, v in response.headers.raw
-                    )
-                    body = await read_capped(response, self._settings.max_body_bytes)
-            except (BodyTooLarge, BodyUndecodable) as exc:
-                return _Reply(status, received, b"", began_at, str(exc))
-            except httpx.TimeoutException as exc:
-                return _Reply(status, received, b"", began_at, _timeout_cause(exc), True)
-            except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-                cause = _transport_cause(exc, mid_body=status is not None)
-                return _Reply(status, received, b"", began_at, cause, True)
-            except (httpx.HTTPError, httpx.InvalidURL) as exc:
-                return _Reply(status, received, b"", began_at, f"request error: {_one_line(exc)}")
-        return _Reply(status, received, body, began_at, None, status in RETRY_STATUSES)
+            started = time.monotonic()
+            reply = await self._request(url, headers, tally)
+            # What the answer says of the host's load paces the next requests to it.
+            self._pacer.observe(
+                netloc,
+                interval,
+                status=reply.status,
+                elapsed=time.monotonic() - started,
+                retry_after=retry_after_seconds(header_value(reply.headers, "retry-after")),
+            )
+        return reply
+
+    async def _request(self, url: str, headers: dict[str, str], tally: _Tally) -> _Reply:
+        """One request, its body read within the cap; every problem becomes the reply's error."""
+        tally.requests += 1
+        began_at = datetime.now(UTC)
+        status: int | None = None
+        received: tuple[tuple[str, str], ...] = ()
+        sent: tuple[tuple[str, str], ...] = ()
+        version = reason = ""
+        try:
+            async with self._client.stream("GET", url, headers=headers) as response:
+                began_at = datetime.now(UTC)
+                status = response.status_code
+                # httpx's choice of ascii, utf-8 or latin-1: a Location with
+                # Vietnamese in UTF-8 stays readable.
+                charset = response.headers.encoding
+                received = tuple(
+                    (k.decode(charset), v.decode(charset)) for k, v in response.headers.raw
+                )
+                sent = tuple(
+                    (k.decode("latin-1"), v.decode("latin-1"))
+                    for k, v in response.request.headers.raw
+                )
+                version, reason = response.http_version, response.reason_phrase
+                body = await read_capped(response, self._settings.max_body_bytes)
+        except (BodyTooLarge, BodyUndecodable) as exc:
+            return _Reply(status, received, b"", began_at, str(exc))
+        except httpx.TimeoutException as exc:
+            return _Reply(status, received, b"", began_at, _timeout_cause(exc), True)
+        except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+            cause = _transport_cause(exc, mid_body=status is not None)
+            return _Reply(status, received, b"", began_at, cause, True)
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            return _Reply(status, received, b"", began_at, f"request error: {_one_line(exc)}")
+        return _Reply(
+            status,
+            received,
+            body,
+            began_at,
+            None,
+            status in RETRY_STATUSES,
+            request_headers=sent,
+            http_version=version,
+            reason=reason,
+        )
 
     async def _load_robots(self, robots_url: str) -> RobotsFile:
         walk = await self._follow(

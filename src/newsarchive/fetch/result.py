@@ -33,6 +33,16 @@ class FetchResult:
     """Requests made for this URL, retries and redirect hops included, robots.txt not."""
     error: str | None = None
     """One line naming the cause when the outcome is neither ok nor not_modified."""
+    # For archiving the exchange as it happened (WARC): the last request as sent, and
+    # whether its response came whole (head and body) rather than cut short or refused.
+    request_headers: tuple[tuple[str, str], ...] = ()
+    """Headers of the last request as sent (original case and order); () when none was sent."""
+    http_version: str = ""
+    """Of the last response, e.g. "HTTP/1.1"; "" when none came."""
+    reason: str = ""
+    """The reason phrase of the last response as received ("OK")."""
+    complete: bool = False
+    """True when the last response's head and whole body were received."""
 
 
 def outcome_of(status: int, body: bytes) -> Outcome:

@@ -24,6 +24,8 @@ CATEGORY_PATHS: tuple[str, ...] = (
     "/bat-dong-san/",
 )
 HOME_PATH = "/"
+# The sitemap index lists one url set per month: `/sitemaps/2025-01.xml`.
+SITEMAP_MONTH = re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})\.xml(\.gz)?$")
 
 # Most specific first: a layout-B slug may end in digits ("...-thang-9-2022.html").
 ARTICLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -49,6 +51,14 @@ def is_site_host(host: str | None, extra_hosts: tuple[str, ...] = ()) -> bool:
         return False
     host = host.lower().rstrip(".")
     return host in (MAIN_HOST, f"www.{MAIN_HOST}") or host in extra_hosts
+
+
+def allowed_hosts(extra_hosts: tuple[str, ...] = (), mirror: str | None = None) -> set[str]:
+    """The netlocs a run may request: the site's, its configured sister subdomains, a mirror."""
+    hosts = {MAIN_HOST, f"www.{MAIN_HOST}", *extra_hosts}
+    if mirror:
+        hosts.add(urlsplit(mirror).netloc.lower())
+    return hosts
 
 
 def is_main_host(host: str | None) -> bool:
@@ -120,6 +130,14 @@ def listing_page_number(url: str) -> int:
     """1 for a section's first page, N for `/section/trang-N.html`."""
     match = LISTING_PAGE.match(urlsplit(url).path)
     return int(match["page"]) if match and match["page"] else 1
+
+
+def sitemap_month(url: str) -> tuple[int, int] | None:
+    """(year, month) of a monthly url set, from its address; None when it names no month."""
+    match = SITEMAP_MONTH.search(urlsplit(url).path)
+    if not match or not 1 <= int(match["month"]) <= 12:
+        return None
+    return int(match["year"]), int(match["month"])
 
 
 def to_fetch_url(canonical: str, base_url: str | None) -> str:

@@ -1,21 +1,36 @@
-"""The archive: schema and migrations, frontier, raw pages, articles, search.
+"""The archive: schema and migrations, frontier, raw pages, articles, revisions, search, stats.
 
 The only room that speaks SQL; it takes and gives plain values (`newsarchive.record.Article`).
 """
 
 from .archive import Archive, StoreOutcome
 from .captures import RawPage
+from .coverage import UrlCoverage
 from .errors import SearchSyntaxError, StoreError
-from .frontier import Candidate, FrontierEntry
+from .filters import ArticleFilter
+from .frontier import BackfillWindow, Candidate, FrontierEntry
+from .history import REVISED_FIELDS, Version
+from .lock import CrawlLease, CrawlLocked, LockHolder
 from .search import SearchHit
+from .stats import ArchiveStats, LastCrawl
 
 __all__ = [
+    "REVISED_FIELDS",
     "Archive",
+    "ArchiveStats",
+    "ArticleFilter",
+    "BackfillWindow",
     "Candidate",
+    "CrawlLease",
+    "CrawlLocked",
     "FrontierEntry",
+    "LastCrawl",
+    "LockHolder",
     "RawPage",
     "SearchHit",
     "SearchSyntaxError",
     "StoreError",
     "StoreOutcome",
+    "UrlCoverage",
+    "Version",
 ]

@@ -2,29 +2,45 @@
 
 from __future__ import annotations
 
-import json
-import os
-import socket
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Literal
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import ColumnElement, Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsarchive.record import Article
 
-from . import articles, captures, frontier, search
+from . import (
+    articles,
+    captures,
+    coverage,
+    filters,
+    frontier,
+    history,
+    lock,
+    reparse,
+    runs,
+    search,
+    stats,
+)
 from .captures import RawPage
+from .coverage import UrlCoverage
 from .dialect import WRITE_OPTION, has_full_text_search
 from .engine import open_engine
 from .errors import SearchSyntaxError, StoreError, reason
-from .frontier import Candidate, FrontierEntry
-from .models import ArticleRow, CrawlRunRow
+from .filters import ALL_ARTICLES, ArticleFilter
+from .frontier import BackfillWindow, Candidate, FrontierEntry
+from .history import Version
+from .lock import CrawlLease
+from .models import ArticleRow
+from .reparse import ArticleCapture, Reread
 from .search import SearchHit
+from .stats import ArchiveStats
 
 StoreOutcome = Literal["new", "updated", "unchanged", "not_article", "failed"]
 
@@ -43,8 +59,10 @@ class Archive:
         self._searchable = has_full_text_search(engine)
 
     @classmethod
-    def open(cls, url: str) -> Archive:
-        return cls(open_engine(url))
+    def open(cls, url: str, *, create: bool = True) -> Archive:
+        """The archive at `url`, made or upgraded as needed; `create=False` for commands that
+        only read, so a mistyped path fails instead of making an empty archive."""
+        return cls(open_engine(url, create=create))
 
     def close(self) -> None:
         self._engine.dispose()
@@ -89,10 +107,23 @@ class Archive:
         with self._write() as session:
             frontier.reschedule(session, urls)
 
-    def next_batch(self, limit: int) -> list[FrontierEntry]:
-        """Pending entries, lowest priority first, then in discovery order; states unchanged."""
+    def next_batch(
+        self, limit: int, *, window: BackfillWindow | None = None
+    ) -> list[FrontierEntry]:
+        """Pending entries, lowest priority first, then in discovery order; states unchanged.
+        With `window`, only what a back-fill of that period takes (see BackfillWindow)."""
         with self._read() as session:
-            return frontier.next_batch(session, limit)
+            return frontier.next_batch(session, limit, window)
+
+    def schedule_due(self, now: datetime, priority: int) -> int:
+        """Done entries due for a revisit by `now` become pending at `priority`; how many."""
+        with self._write() as session:
+            return frontier.schedule_due(session, now, priority)
+
+    def recheck(self, priority: int) -> int:
+        """Every page an article was archived from becomes pending at `priority`; how many."""
+        with self._write() as session:
+            return frontier.recheck(session, priority)
 
     def pending_count(self) -> int:
         with self._read() as session:
@@ -113,10 +144,15 @@ class Archive:
         page_kind: str | None,
         run_id: int | None = None,
         discovered: Iterable[Candidate] = (),
+        next_visit_at: datetime | None = None,
+        failure: str | None = None,
     ) -> StoreOutcome:
         """Archive one fetch, the article read from it (if any), the frontier's note of it and
-        the links found on it, in one transaction: a kill can lose the page, never its links."""
-        if raw.outcome == "failed" and article is not None:
+        the links found on it, in one transaction: a kill can lose the page, never its links.
+
+        `failure` says why an answer is no page (blocked, challenge, empty): the entry is failed,
+        to be tried again by a later run. A done entry is due again at `next_visit_at`."""
+        if (raw.outcome == "failed" or failure is not None) and article is not None:
             raise ValueError(f"an article cannot come from a failed fetch of {raw.url}")
         with self._write() as session:
             page = captures.add_raw_page(session, raw, page_kind=page_kind, run_id=run_id)
@@ -131,7 +167,7 @@ class Archive:
                 )
                 if self._searchable and outcome != "unchanged":
                     search.index_article(session, article_id, article)
-            elif raw.outcome == "failed":
+            elif raw.outcome == "failed" or failure is not None:
                 outcome = "failed"
             elif raw.outcome == "not_modified" and articles.touch_article(
                 session, raw.url, raw.fetched_at
@@ -140,7 +176,11 @@ class Archive:
             else:
                 outcome = "not_article"
             frontier.mark_fetched(
-                session, raw, guessed_kind="article" if article is not None else "listing"
+                session,
+                raw,
+                guessed_kind="article" if article is not None else "listing",
+                next_visit_at=next_visit_at,
+                failure=failure,
             )
             frontier.add_candidates(session, discovered, _now())
             return outcome
@@ -149,39 +189,61 @@ class Archive:
 
     def get_article(self, url_or_id: str | int) -> Article | None:
         """The record as stored, by canonical URL or article id."""
-        key = (
-            ArticleRow.url == url_or_id
-            if isinstance(url_or_id, str)
-            else ArticleRow.id == url_or_id
-        )
         with self._read() as session:
-            row = session.scalars(select(ArticleRow).where(key)).one_or_none()
+            row = session.scalars(select(ArticleRow).where(_key(url_or_id))).one_or_none()
             return None if row is None else articles.load_articles(session, [row])[0]
 
     def article_count(self) -> int:
         with self._read() as session:
             return int(session.scalar(select(func.count()).select_from(ArticleRow)) or 0)
 
-    def iter_articles(self) -> Iterator[Article]:
-        """Every article, oldest publication first (undated last), read a few at a time."""
+    def iter_articles(self, chosen: ArticleFilter = ALL_ARTICLES) -> Iterator[Article]:
+        """The articles `chosen` selects, oldest publication first (undated last), read a few
+        at a time from one snapshot of the archive."""
         with self._read() as session:
-            ids = list(
-                session.scalars(
-                    select(ArticleRow.id).order_by(
-                        ArticleRow.published_at.asc().nulls_last(), ArticleRow.id
-                    )
-                )
-            )
-            for start in range(0, len(ids), _ARTICLES_PER_READ):
-                chunk = ids[start : start + _ARTICLES_PER_READ]
-                rows = {
-                    row.id: row
-                    for row in session.scalars(select(ArticleRow).where(ArticleRow.id.in_(chunk)))
-                }
-                yield from articles.load_articles(session, [rows[i] for i in chunk])
+            for rows in articles.chunks_of_rows(session, chosen, _ARTICLES_PER_READ):
+                yield from articles.load_articles(session, rows)
                 session.expunge_all()
 
-    def search(self, query: str, *, limit: int = 10) -> list[SearchHit]:
+    def categories(self) -> list[str]:
+        with self._read() as session:
+            return filters.categories(session)
+
+    def categories_like(self, name: str) -> tuple[str, ...]:
+        """The stored categories that are `name` up to case and diacritics."""
+        with self._read() as session:
+            return filters.categories_like(session, name)
+
+    def history(self, url_or_id: str | int) -> list[Version] | None:
+        """Every version of an article, oldest first, the stored one last; None if unknown."""
+        with self._read() as session:
+            row = session.scalars(select(ArticleRow).where(_key(url_or_id))).one_or_none()
+            if row is None:
+                return None
+            [current] = articles.load_articles(session, [row])
+            latest = Version(
+                article=current,
+                content_hash=row.content_hash,
+                first_seen_at=history.version_since(session, row),
+                last_seen_at=row.last_seen_at,
+            )
+            return [*history.revisions(session, row.id), latest]
+
+    def stats(self) -> ArchiveStats:
+        with self._read() as session:
+            return stats.archive_stats(session, self._file_bytes())
+
+    def _file_bytes(self) -> int | None:
+        """The SQLite file and its write-ahead log, as they are on disk."""
+        database = self._engine.url.database
+        if self._engine.dialect.name != "sqlite" or not database or database == ":memory:":
+            return None
+        files = (Path(database), Path(f"{database}-wal"))
+        return sum(path.stat().st_size for path in files if path.exists())
+
+    def search(
+        self, query: str, *, limit: int = 10, chosen: ArticleFilter = ALL_ARTICLES
+    ) -> list[SearchHit]:
         """Articles matching an FTS5 query, diacritics ignored, best first."""
         if not self._searchable:
             raise StoreError(
@@ -189,29 +251,87 @@ class Archive:
                 f"not available on {self._engine.dialect.name}"
             )
         with self._read() as session:
-            return search.search(session, query, limit)
+            return search.search(session, query, limit, chosen)
 
     def raw_body(self, raw_page_id: int) -> bytes:
         with self._read() as session:
             return captures.raw_body(session, raw_page_id)
 
+    # -- captures read again: reparse, WARC imports ----------------------------------------
+
+    def article_captures(
+        self, *, layout: str | None = None, since: date | None = None
+    ) -> list[ArticleCapture]:
+        """Articles with the capture each was read from, by id; `since` a Hanoi day of
+        publication (undated articles left out)."""
+        with self._read() as session:
+            return reparse.article_captures(session, layout=layout, since=since)
+
+    def reread_article(self, article_id: int, article: Article) -> Reread:
+        """Store the record a newer parser read from the article's own capture, in place."""
+        with self._write() as session:
+            return reparse.reread_article(session, article_id, article, searchable=self._searchable)
+
+    def article_last_seen(self, url: str) -> datetime | None:
+        """When the article at `url` was last seen by a fetch or an import; None if unknown."""
+        with self._read() as session:
+            return session.scalar(select(ArticleRow.last_seen_at).where(ArticleRow.url == url))
+
     # -- runs ------------------------------------------------------------------------------
 
     def start_run(self) -> int:
         with self._write() as session:
-            run = CrawlRunRow(started_at=_now(), host=socket.gethostname(), pid=os.getpid())
-            session.add(run)
-            session.flush()
-            return run.id
+            return runs.start_run(session, _now())
 
-    def finish_run(self, run_id: int, counts: Mapping[str, int], exit_status: int) -> None:
+    def finish_run(
+        self,
+        run_id: int,
+        counts: Mapping[str, int],
+        exit_status: int,
+        *,
+        outcomes: Mapping[str, int] | None = None,
+        note: str | None = None,
+    ) -> None:
+        """Record how a run ended: its counts, fetches by outcome, exit status and a note."""
         with self._write() as session:
-            run = session.get(CrawlRunRow, run_id)
-            if run is None:
-                raise StoreError(f"no crawl run {run_id} in the archive")
-            run.finished_at = _now()
-            run.counts = json.dumps(dict(counts))
-            run.exit_status = exit_status
+            runs.finish_run(
+                session, run_id, _now(), counts, exit_status, outcomes=outcomes, note=note
+            )
+
+    # -- coverage --------------------------------------------------------------------------
+
+    def coverage(self, urls: Iterable[str]) -> dict[str, UrlCoverage]:
+        """For each site URL: archived or not, its frontier state, how its last fetch went."""
+        with self._read() as session:
+            return coverage.coverage(session, urls)
+
+    def articles_per_day(self, since: date, until: date) -> dict[date, int]:
+        """Articles by Hanoi day of publication, `since` to `until` included; empty days absent."""
+        with self._read() as session:
+            return coverage.articles_per_day(session, since, until)
+
+    # -- one crawl at a time ---------------------------------------------------------------
+
+    def take_crawl_lock(self, now: datetime | None = None) -> CrawlLease | None:
+        """The archive's crawl lock for this process (SQLite only; None elsewhere, where crawls
+        share the frontier); CrawlLocked naming the holder if a live crawl has it."""
+        if self._engine.dialect.name != "sqlite":
+            return None
+        with self._write() as session:
+            return lock.take(session, now or _now())
+
+    def renew_crawl_lock(self, lease: CrawlLease) -> bool:
+        """Keep the lock fresh; False if another crawl took it over meanwhile."""
+        with self._write() as session:
+            return lock.renew(session, lease, _now())
+
+    def release_crawl_lock(self, lease: CrawlLease) -> None:
+        with self._write() as session:
+            lock.release(session, lease)
+
+
+def _key(url_or_id: str | int) -> ColumnElement[bool]:
+    return ArticleRow.url == url_or_id if isinstance(url_or_id, str) else ArticleRow.id == url_or_id
 
 
 def _now() -> datetime:

@@ -5,16 +5,18 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import and_, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from newsarchive.record import RELATED_KINDS, Article, Image, Related, RelatedKind
 
+from . import history
 from .errors import StoreError
+from .filters import ArticleFilter, conditions
 from .models import (
     ArticleAuthorRow,
     ArticleCaptionRow,
@@ -49,7 +51,8 @@ def upsert_article(
     """Insert or update the article at `article.url`; the outcome and the article's id.
 
     Unchanged content rewrites nothing but when it was last seen, which capture shows it (only a
-    capture with a body: a 304 shows nothing) and the parser version that read it.
+    capture with a body: a 304 shows nothing) and the parser version that read it. Changed text
+    or dates keep the version they replace as a revision (`history`).
     """
     digest = content_hash(article)
     row = session.scalars(select(ArticleRow).where(ArticleRow.url == article.url)).one_or_none()
@@ -60,17 +63,32 @@ def upsert_article(
         session.flush()
         _insert_parts(session, row.id, article)
         return "new", row.id
+    changed = row.content_hash != digest
+    if changed:
+        # Read the stored version before anything of it is overwritten: it may be kept.
+        [current] = load_articles(session, [row])
+        if history.is_revision(current, article):
+            history.keep_revision(session, row, current, seen_at)
     row.last_seen_at = max(row.last_seen_at, seen_at)
     if has_body:
         row.raw_page_id = raw_page_id
     row.parser_version = article.parser_version
-    if row.content_hash == digest:
+    if not changed:
         return "unchanged", row.id
     _fill(row, article, digest)
     for part in _PARTS:
         session.execute(delete(part).where(part.article_id == row.id))
     _insert_parts(session, row.id, article)
     return "updated", row.id
+
+
+def rewrite_article(session: Session, row: ArticleRow, article: Article) -> None:
+    """Overwrite `row` with `article` in place, keeping no revision: for the same capture read
+    again by a newer parser (reparse), where the page itself did not change."""
+    _fill(row, article, content_hash(article))
+    for part in _PARTS:
+        session.execute(delete(part).where(part.article_id == row.id))
+    _insert_parts(session, row.id, article)
 
 
 def touch_article(session: Session, url: str, seen_at: datetime) -> bool:
@@ -117,6 +135,39 @@ def _insert_parts(session: Session, article_id: int, article: Article) -> None:
                     for position, values in enumerate(rows)
                 ],
             )
+
+
+def chunks_of_rows(
+    session: Session, chosen: ArticleFilter, size: int
+) -> Iterator[list[ArticleRow]]:
+    """The rows `chosen` selects, oldest publication first (undated last, then by id), `size`
+    at a time. Each chunk is one query resuming after the last row seen, so no list of the
+    whole archive is ever held."""
+    where = conditions(chosen)
+    published, key = ArticleRow.published_at, ArticleRow.id
+    after: tuple[str, int] | None = None
+    while True:
+        query = select(ArticleRow).where(published.is_not(None), *where)
+        if after is not None:
+            query = query.where(
+                or_(published > after[0], and_(published == after[0], key > after[1]))
+            )
+        rows = list(session.scalars(query.order_by(published, key).limit(size)))
+        if not rows:
+            break
+        last = rows[-1]
+        after = (last.published_at or "", last.id)
+        yield rows
+    if chosen.since is not None or chosen.until is not None:
+        return  # a date range leaves out the undated
+    after_id = 0
+    while True:
+        query = select(ArticleRow).where(published.is_(None), key > after_id, *where)
+        rows = list(session.scalars(query.order_by(key).limit(size)))
+        if not rows:
+            break
+        after_id = rows[-1].id
+        yield rows
 
 
 def load_articles(session: Session, rows: Sequence[ArticleRow]) -> list[Article]:

@@ -20,11 +20,12 @@ from .errors import StoreError, one_line, reason
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def open_engine(url: str) -> Engine:
-    """An engine for the archive at `url`, its schema at head; StoreError saying why if not."""
+def open_engine(url: str, *, create: bool = True) -> Engine:
+    """An engine for the archive at `url`, its schema at head; StoreError saying why if not.
+    With `create=False` a SQLite file that does not exist is an error, not a new archive."""
     parsed = _parse_url(url)
     if parsed.get_backend_name() == "sqlite":
-        _check_sqlite_file(url, parsed)
+        _check_sqlite_file(url, parsed, create=create)
     try:
         engine = create_engine(parsed)
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
@@ -86,7 +87,7 @@ def _parse_url(url: str) -> URL:
         ) from exc
 
 
-def _check_sqlite_file(url: str, parsed: URL) -> None:
+def _check_sqlite_file(url: str, parsed: URL, *, create: bool) -> None:
     """Say plainly why a SQLite file cannot be used, before SQLite says 'unable to open'."""
     database = parsed.database or ""
     if not database or database == ":memory:" or database.startswith("file:"):
@@ -94,7 +95,9 @@ def _check_sqlite_file(url: str, parsed: URL) -> None:
     path = Path(database)
     folder = path.parent
     problem: str | None
-    if path.is_dir():
+    if not create and not path.exists():
+        problem = f"no archive at {path} (check --db, or run `newsarchive crawl` first)"
+    elif path.is_dir():
         problem = f"{path} is a directory"
     elif path.exists():
         problem = None if os.access(path, os.R_OK | os.W_OK) else f"{path} is not writable"

@@ -8,12 +8,12 @@ from datetime import datetime
 from itertools import islice
 from typing import TypeVar
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from .captures import RawPage
 from .dialect import insert_or_ignore
-from .models import FrontierEntryRow
+from .models import ArticleRow, FrontierEntryRow
 
 KINDS = ("article", "listing", "sitemap", "feed")
 SOURCES = ("sitemap", "feed", "listing", "link", "seed")
@@ -54,6 +54,19 @@ class FrontierEntry:
     lastmod: datetime | None
     etag: str | None
     last_modified: str | None
+    # The archived article's age starts here: its published date, or when it was first seen
+    # when it has none; None when no article is archived under this URL.
+    published_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BackfillWindow:
+    """What a back-fill takes from the frontier: the `sitemaps` it chose, and articles whose
+    lastmod is in [start, end) or, listed by a sitemap without one, unknown."""
+
+    start: datetime
+    end: datetime
+    sitemaps: frozenset[str] = frozenset()
 
 
 def add_candidates(session: Session, candidates: Iterable[Candidate], now: datetime) -> int:
@@ -137,13 +150,22 @@ def reschedule(session: Session, urls: Iterable[str]) -> None:
             _make_pending(row)
 
 
-def next_batch(session: Session, limit: int) -> list[FrontierEntry]:
-    rows = session.scalars(
-        select(FrontierEntryRow)
+def next_batch(
+    session: Session, limit: int, window: BackfillWindow | None = None
+) -> list[FrontierEntry]:
+    query = (
+        select(FrontierEntryRow, ArticleRow.published_at, ArticleRow.first_seen_at)
+        .outerjoin(ArticleRow, ArticleRow.url == FrontierEntryRow.url)
         .where(FrontierEntryRow.state == PENDING)
         .order_by(FrontierEntryRow.priority, FrontierEntryRow.id)
         .limit(limit)
     )
+    if window is not None:
+        entry = FrontierEntryRow
+        in_window = and_(entry.lastmod >= window.start, entry.lastmod < window.end)
+        undated = and_(entry.lastmod.is_(None), entry.source == "sitemap")
+        chosen = and_(entry.kind == "sitemap", entry.url.in_(sorted(window.sitemaps)))
+        query = query.where(or_(chosen, and_(entry.kind == "article", or_(in_window, undated))))
     return [
         FrontierEntry(
             url=row.url,
@@ -153,9 +175,52 @@ def next_batch(session: Session, limit: int) -> list[FrontierEntry]:
             lastmod=row.lastmod,
             etag=row.etag,
             last_modified=row.last_modified,
+            published_at=_age_start(published, first_seen),
         )
-        for row in rows
+        for row, published, first_seen in session.execute(query)
     ]
+
+
+def _age_start(published: str | None, first_seen: datetime | None) -> datetime | None:
+    if published:
+        try:
+            return datetime.fromisoformat(published)
+        except ValueError:  # not ours to repair here: the article's age starts when first seen
+            pass
+    return first_seen
+
+
+def schedule_due(session: Session, now: datetime, priority: int) -> int:
+    """Done entries whose next visit is due by `now` become pending, articles at `priority`
+    (other kinds keep theirs); how many."""
+    return _revisit(
+        session,
+        and_(FrontierEntryRow.next_visit_at.is_not(None), FrontierEntryRow.next_visit_at <= now),
+        priority,
+    )
+
+
+def recheck(session: Session, priority: int) -> int:
+    """Every done entry with an archived article becomes pending, at `priority`; how many."""
+    archived = select(ArticleRow.url).where(ArticleRow.url == FrontierEntryRow.url).exists()
+    return _revisit(session, archived, priority)
+
+
+def _revisit(session: Session, condition: ColumnElement[bool], priority: int) -> int:
+    result = session.execute(
+        update(FrontierEntryRow)
+        .where(FrontierEntryRow.state == DONE, condition)
+        .values(
+            state=PENDING,
+            attempts=0,
+            last_error=None,
+            priority=case(
+                (FrontierEntryRow.kind == "article", priority), else_=FrontierEntryRow.priority
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0))
 
 
 def pending_count(session: Session) -> int:
@@ -175,8 +240,16 @@ def requeue_failed(session: Session, max_attempts: int) -> int:
     return int(getattr(result, "rowcount", 0))
 
 
-def mark_fetched(session: Session, raw: RawPage, *, guessed_kind: str) -> None:
-    """After a fetch of `raw.url`: failed, or done (whatever the answer, it was an answer)."""
+def mark_fetched(
+    session: Session,
+    raw: RawPage,
+    *,
+    guessed_kind: str,
+    next_visit_at: datetime | None = None,
+    failure: str | None = None,
+) -> None:
+    """After a fetch of `raw.url`: failed (a failed fetch, or `failure` says why the answer was
+    no page: blocked, challenge, empty), else done and due again at `next_visit_at`."""
     row = session.scalars(
         select(FrontierEntryRow).where(FrontierEntryRow.url == raw.url)
     ).one_or_none()
@@ -193,12 +266,13 @@ def mark_fetched(session: Session, raw: RawPage, *, guessed_kind: str) -> None:
         session.add(row)
     row.attempts += 1
     row.last_fetched_at = raw.fetched_at
-    if raw.outcome == "failed":
+    if raw.outcome == "failed" or failure is not None:
         row.state = FAILED
-        row.last_error = raw.error or "failed"
+        row.last_error = failure or raw.error or "failed"
         return
     row.state = DONE
     row.last_error = None
+    row.next_visit_at = next_visit_at
     etag, last_modified = raw.header("etag"), raw.header("last-modified")
     if raw.outcome == "ok":
         row.etag, row.last_modified = etag, last_modified

@@ -69,8 +69,13 @@ class FrontierEntryRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)
+    # When a done entry is due for another (conditional) visit; NULL: only when rediscovered.
+    next_visit_at: Mapped[datetime | None] = mapped_column(UTCTimestamp)
 
-    __table_args__ = (Index(None, "state", "priority", "id"),)
+    __table_args__ = (
+        Index(None, "state", "priority", "id"),
+        Index(None, "state", "next_visit_at"),
+    )
 
 
 class RawBodyRow(Base):
@@ -93,6 +98,21 @@ class CrawlRunRow(Base):
     exit_status: Mapped[int | None] = mapped_column(Integer)
     host: Mapped[str] = mapped_column(Text)
     pid: Mapped[int] = mapped_column(Integer)
+    outcomes: Mapped[str | None] = mapped_column(Text)  # JSON object: fetches by outcome
+    note: Mapped[str | None] = mapped_column(Text)  # why it stopped early, its alarms
+
+
+class CrawlLockRow(Base):
+    """The crawl holding a SQLite archive (at most one row): who, since when, last renewed."""
+
+    __tablename__ = "crawl_lock"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    token: Mapped[str] = mapped_column(String(32))  # the holder's own mark, to renew and release
+    pid: Mapped[int] = mapped_column(Integer)
+    host: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(UTCTimestamp)
+    renewed_at: Mapped[datetime] = mapped_column(UTCTimestamp)
 
 
 class RawPageRow(Base):
@@ -181,6 +201,24 @@ class ArticleLinkRow(_ArticlePart, Base):
     url: Mapped[str] = mapped_column(Text, index=True)
     title: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(16))  # inline, related, latest, most_read
+
+
+class ArticleRevisionRow(Base):
+    """An earlier version of an article, kept when a later fetch changed its text or dates
+    (`history.REVISED_FIELDS`); the article row holds the latest version."""
+
+    __tablename__ = "article_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("article.id", ondelete="CASCADE"), index=True
+    )
+    record: Mapped[str] = mapped_column(Text)  # JSON: that version's ARTICLE.md record
+    content_hash: Mapped[str] = mapped_column(String(64))  # that version's article.content_hash
+    first_seen_at: Mapped[datetime] = mapped_column(UTCTimestamp)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCTimestamp)
+    superseded_at: Mapped[datetime] = mapped_column(UTCTimestamp)  # the next version first seen
+    raw_page_id: Mapped[int | None] = mapped_column(ForeignKey("raw_page.id"), index=True)
 
 
 # The full-text index (SQLite FTS5) is a virtual table and its shadow tables, made by the

@@ -13,13 +13,14 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from newsarchive.record import Article
 
 from .errors import SearchSyntaxError, StoreError, one_line
+from .filters import ALL_ARTICLES, ArticleFilter
 from .fold import MATCH_END, MATCH_START, fold, fold_query
 from .models import ArticleCaptionRow
 
@@ -57,13 +58,31 @@ def index_article(session: Session, article_id: int, article: Article) -> None:
     )
 
 
+def _filter_sql(chosen: ArticleFilter) -> tuple[str, dict[str, object]]:
+    """The filter as SQL conditions on `a` (the article) and their parameters."""
+    where, bounds = "", dict[str, object]()
+    if chosen.since_bound is not None:
+        where += " AND a.published_at >= :since"
+        bounds["since"] = chosen.since_bound
+    if chosen.until_bound is not None:
+        where += " AND a.published_at < :until"
+        bounds["until"] = chosen.until_bound
+    if chosen.categories is not None:
+        where += " AND a.category IN :categories"
+        bounds["categories"] = list(chosen.categories)
+    return where, bounds
+
+
 def _texts(article: Article) -> tuple[str, str, str, str]:
     return article.title, article.sapo or "", article.body_text, "\n".join(article.captions)
 
 
-def search(session: Session, query: str, limit: int) -> list[SearchHit]:
+def search(
+    session: Session, query: str, limit: int, chosen: ArticleFilter = ALL_ARTICLES
+) -> list[SearchHit]:
     if not query.strip():
         raise SearchSyntaxError("empty search query")
+    where, bounds = _filter_sql(chosen)
     highlights = ", ".join(
         f"highlight(article_fts, {i}, :start, :end) AS marked_{name}"
         for i, name in enumerate(COLUMNS)
@@ -72,13 +91,16 @@ def search(session: Session, query: str, limit: int) -> list[SearchHit]:
         "SELECT a.id, a.url, a.title, a.sapo, a.body_text, a.published_at, "
         f"bm25(article_fts, {', '.join(map(str, WEIGHTS))}) AS rank, {highlights} "
         "FROM article_fts JOIN article AS a ON a.id = article_fts.rowid "
-        "WHERE article_fts MATCH :query ORDER BY rank LIMIT :limit"
+        f"WHERE article_fts MATCH :query{where} ORDER BY rank LIMIT :limit"
     )
+    if chosen.categories is not None:
+        statement = statement.bindparams(bindparam("categories", expanding=True))
     parameters = {
         "query": fold_query(query),
         "start": MATCH_START,
         "end": MATCH_END,
         "limit": limit,
+        **bounds,
     }
     try:
         rows = session.execute(statement, parameters).all()

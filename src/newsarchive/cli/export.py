@@ -1,0 +1,78 @@
+"""`newsarchive export --format jsonl|csv|parquet [--out PATH]`: matching articles, streamed."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from .. import status
+from ..export import FORMATS, replacing, write
+from ..record import Article
+from ..store import Archive
+from .common import (
+    Subcommands,
+    UsageError,
+    add_command,
+    add_filter_options,
+    article_filter,
+    chosen_days,
+    config_of,
+)
+
+
+def register(commands: Subcommands) -> None:
+    sub = add_command(
+        commands, "export", run, "write the matching articles as JSON Lines, CSV or Parquet"
+    )
+    sub.add_argument("--format", required=True, choices=FORMATS)
+    sub.add_argument(
+        "--out", metavar="PATH", help="the file to write (default: standard output; not parquet)"
+    )
+    sub.add_argument("--force", action="store_true", help="replace --out if it exists")
+    add_filter_options(sub)
+
+
+def run(args: argparse.Namespace) -> int:
+    out = _output(args)
+    chosen_days(args)  # bad dates are refused before the archive is opened
+    config = config_of(args)
+    with Archive.open(config.store.url, create=False) as archive:
+        articles = archive.iter_articles(article_filter(args, archive))
+        if out is None:
+            return _to_stdout(args.format, articles)
+        with replacing(out) as handle:
+            count = write(args.format, articles, handle)
+    print(f"exported {count} article{'' if count == 1 else 's'} to {out}")
+    return status.OK
+
+
+def _output(args: argparse.Namespace) -> Path | None:
+    """The file to write, checked before any work; None for standard output."""
+    if args.out is None or args.out == "-":
+        if args.format == "parquet":
+            raise UsageError("--format parquet needs --out PATH (Parquet is not written to a pipe)")
+        return None
+    out = Path(args.out)
+    if out.is_dir():
+        raise UsageError(f"--out {out} is a directory")
+    if not out.parent.is_dir():
+        raise UsageError(f"--out {out}: folder {out.parent} does not exist")
+    if not os.access(out.parent, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {out}: folder {out.parent} is not writable")
+    if out.exists() and not args.force:
+        raise UsageError(f"{out} exists; add --force to replace it")
+    return out
+
+
+def _to_stdout(format: str, articles: Iterable[Article]) -> int:
+    try:
+        write(format, articles, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        # The reader stopped early (`| head`): that is its choice, not a failure of ours.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return status.OK

@@ -1,0 +1,123 @@
+"""The live canary: the newest articles fetched from the site now, parsed, and each field counted
+where it came out empty. The first thing to run after the site changes its pages."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from .config import Config
+from .discover import Found, links_in_feed, links_in_page
+from .fetch import Fetcher
+from .parse import NotAnArticle, parse_article
+from .record import FIELDS, Article
+from .site import urls as site_urls
+
+# An article without these is no article to a reader: one such empty field is an alarm.
+REQUIRED: tuple[str, ...] = ("title", "body_text", "published_at")
+# Fields the parser always fills by construction: nothing to learn from counting them.
+CHECKED: tuple[str, ...] = tuple(f for f in FIELDS if f not in ("url", "layout", "parser_version"))
+GENERIC_LAYOUT = "generic"
+
+
+@dataclass
+class LiveReport:
+    source: str  # where the pages came from: the site, or the mirror
+    checked: int = 0  # article pages fetched and read
+    empty: Counter[str] = field(default_factory=Counter)  # field → articles where it was empty
+    layouts: Counter[str] = field(default_factory=Counter)  # the layout whose rules read it
+    not_articles: list[str] = field(default_factory=list)  # "URL (kind)"
+    failed: list[str] = field(default_factory=list)  # "URL: cause"
+    alarms: list[str] = field(default_factory=list)  # one line each
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "checked": self.checked,
+            "empty": {name: self.empty[name] for name in CHECKED},
+            "layouts": dict(sorted(self.layouts.items())),
+            "not_articles": self.not_articles,
+            "failed": self.failed,
+            "alarms": self.alarms,
+        }
+
+
+class NothingToCheck(Exception):
+    """Neither the feed nor the home page gave an article to check; the message says why."""
+
+
+async def check_live(config: Config, count: int) -> LiveReport:
+    """Fetch the `count` newest articles (RSS feed first, then the home page), politely."""
+    base = config.crawl.base_url or None
+    report = LiveReport(source=base or site_urls.SITE_ROOT)
+    async with Fetcher(config.fetch, _allowed_hosts(config)) as fetcher:
+        newest = await _newest(fetcher, base, count, report)
+        if not newest:
+            causes = "; ".join(report.failed) or "no article links in the feed or on the home page"
+            raise NothingToCheck(f"nothing to check: {causes}")
+        results = await asyncio.gather(
+            *(fetcher.fetch(site_urls.to_fetch_url(url, base)) for url in newest)
+        )
+    for url, result in zip(newest, results, strict=True):
+        if result.outcome != "ok":
+            report.failed.append(f"{url}: {result.error or result.outcome}")
+            continue
+        report.checked += 1
+        try:
+            article = parse_article(result.body, url)
+        except NotAnArticle as exc:
+            report.not_articles.append(f"{url} ({exc.kind})")
+            report.empty.update(CHECKED)
+            report.alarms.append(f"{url}: listed as an article, read as {exc.kind}")
+            continue
+        _count(article, report)
+    return report
+
+
+def _count(article: Article, report: LiveReport) -> None:
+    record = article.to_dict()
+    empty = [name for name in CHECKED if record[name] in (None, "", [])]
+    report.empty.update(empty)
+    report.layouts[article.layout] += 1
+    missing = [name for name in REQUIRED if name in empty]
+    if missing:
+        report.alarms.append(f"{article.url}: empty {', '.join(missing)}")
+    if article.layout == GENERIC_LAYOUT:
+        report.alarms.append(f"{article.url}: no layout's rules know this page (read generically)")
+
+
+async def _newest(fetcher: Fetcher, base: str | None, count: int, report: LiveReport) -> list[str]:
+    root = site_urls.SITE_ROOT
+    feed_url, home_url = root + site_urls.FEED_PATHS[0], root + site_urls.HOME_PATH
+    feed, home = await asyncio.gather(
+        fetcher.fetch(site_urls.to_fetch_url(feed_url, base)),
+        fetcher.fetch(site_urls.to_fetch_url(home_url, base)),
+    )
+    found: list[Found] = []
+    if feed.outcome == "ok":
+        oldest = datetime.min.replace(tzinfo=UTC)
+        # Newest first; a feed without dates keeps its own order (sorted() is stable).
+        found += sorted(links_in_feed(feed.body), key=lambda f: f.lastmod or oldest, reverse=True)
+    else:
+        report.failed.append(f"{feed_url}: {feed.error or feed.outcome}")
+    if home.outcome == "ok":
+        found += links_in_page(home.body, home_url, max_listing_page=0)
+    else:
+        report.failed.append(f"{home_url}: {home.error or home.outcome}")
+    return _first_articles((f.url for f in found if f.kind == "article"), count)
+
+
+def _first_articles(urls: Iterable[str], count: int) -> list[str]:
+    return list(dict.fromkeys(urls))[:count]
+
+
+def _allowed_hosts(config: Config) -> set[str]:
+    hosts = {site_urls.MAIN_HOST, f"www.{site_urls.MAIN_HOST}", *config.crawl.extra_hosts}
+    if config.crawl.base_url:
+        hosts.add(urlsplit(config.crawl.base_url).netloc.lower())
+    return hosts

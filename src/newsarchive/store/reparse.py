@@ -1,0 +1,90 @@
+"""Captures read again: which articles a re-parse works on, and their records rewritten in place.
+
+A re-parse reads the same capture with a newer parser: the page did not change, so the record is
+overwritten without keeping a revision (`history` keeps versions of the page, not of the parser).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from newsarchive.record import Article
+
+from . import articles, search
+from .filters import ArticleFilter, conditions
+from .models import ArticleRow, RawPageRow
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleCapture:
+    """An article and the capture it was read from."""
+
+    article_id: int
+    url: str  # the article's canonical URL, as stored
+    page_url: str  # the site URL that capture was fetched for: what the parser is given
+    raw_page_id: int
+    layout: str
+    parser_version: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reread:
+    """What a re-parse did to one article: the fields that changed (none: only the parser
+    version was recorded), or why it was left as it was."""
+
+    changed: tuple[str, ...] = ()
+    refused: str | None = None
+
+
+def article_captures(
+    session: Session, *, layout: str | None, since: date | None
+) -> list[ArticleCapture]:
+    """Articles with a capture (body archived), by id; `since` is a Hanoi day of publication."""
+    query = (
+        select(
+            ArticleRow.id,
+            ArticleRow.url,
+            RawPageRow.url,
+            ArticleRow.raw_page_id,
+            ArticleRow.layout,
+            ArticleRow.parser_version,
+        )
+        .join(RawPageRow, RawPageRow.id == ArticleRow.raw_page_id)
+        .where(RawPageRow.body_sha256.is_not(None), *conditions(ArticleFilter(since=since)))
+        .order_by(ArticleRow.id)
+    )
+    if layout is not None:
+        query = query.where(ArticleRow.layout == layout)
+    return [
+        ArticleCapture(article_id, url, page_url, raw_page_id, layout, version)
+        for article_id, url, page_url, raw_page_id, layout, version in session.execute(query)
+        if raw_page_id is not None
+    ]
+
+
+def reread_article(
+    session: Session, article_id: int, article: Article, *, searchable: bool
+) -> Reread:
+    """Overwrite the stored record of `article_id` with `article`, read from the same capture."""
+    row = session.get(ArticleRow, article_id)
+    if row is None:
+        return Reread(refused="article no longer in the archive")
+    [stored] = articles.load_articles(session, [row])
+    before, after = stored.to_dict(), article.to_dict()
+    changed = tuple(
+        name for name in after if name != "parser_version" and before[name] != after[name]
+    )
+    if "url" in changed:
+        taken = session.scalar(select(ArticleRow.id).where(ArticleRow.url == article.url))
+        if taken is not None:
+            return Reread(refused=f"now reads as {article.url}, another archived article")
+    row.parser_version = article.parser_version
+    if changed:
+        articles.rewrite_article(session, row, article)
+        if searchable:
+            search.index_article(session, row.id, article)
+    return Reread(changed=changed)

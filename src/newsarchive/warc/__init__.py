@@ -1,0 +1,20 @@
+"""WARC files: fetched responses written as WARC/1.1 records with a CDXJ index, and WARC files
+(ours or anyone's) read back record by record. Knows nothing of HTML or SQL."""
+
+from .cdxj import IndexLine, read_index, surt_key
+from .reader import Capture, Entry, Problem, Skipped, read_captures
+from .writer import WarcError, WarcWriter, open_warc_writer
+
+__all__ = [
+    "Capture",
+    "Entry",
+    "IndexLine",
+    "Problem",
+    "Skipped",
+    "WarcError",
+    "WarcWriter",
+    "open_warc_writer",
+    "read_captures",
+    "read_index",
+    "surt_key",
+]
