@@ -33,6 +33,7 @@ from .store import Archive, BackfillWindow, Candidate, CrawlLease, FrontierEntry
 PRIORITY = {"sitemap": 10, "feed": 20, "listing": 30, "article": 50, "revisit": 60}
 MAX_ATTEMPTS = 3  # a failed URL is tried again by this many runs, then left alone
 STOP_GRACE = 3.0  # seconds in-flight fetches get to finish after a stop; then they are abandoned
+PROGRESS_EVERY = 0.25  # seconds between two progress updates
 LOCK_RENEW_EVERY = 30.0  # seconds; the store deems a lock stale after two minutes unrenewed
 # Answers that are no page: the site refusing or failing us. Retried by a later run.
 FAILING = frozenset({"failed", "blocked", "challenge", "empty"})
@@ -125,6 +126,7 @@ class Crawl:
         self.config = config
         self.archive = archive
         self.progress = progress
+        self._next_progress = 0.0
         self.options = options or CrawlOptions()
         if self.options.mode == "backfill" and self.options.window is None:
             raise ValueError("a back-fill needs the period to fill")
@@ -393,7 +395,9 @@ class Crawl:
         if result.outcome != "disallowed":
             self._recent.append((outcome in FAILING, f"{outcome}: {cause}"))
             self._watch_failures()
-        if self.progress is not None:
+        # Counting the frontier costs a query: a terminal needs it a few times a second at most.
+        if self.progress is not None and time.monotonic() >= self._next_progress:
+            self._next_progress = time.monotonic() + PROGRESS_EVERY
             self.progress(entry.url, report, self.archive.pending_count())
 
     def _read(self, entry: FrontierEntry, body: bytes) -> tuple[Article | None, str, list[Found]]:

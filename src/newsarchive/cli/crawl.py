@@ -17,11 +17,11 @@ from .. import status
 from ..config import Config, parse_duration
 from ..crawl import Crawl, CrawlOptions, CrawlReport, Event, EventSink, install_signal_handlers
 from ..discover import DateWindow
-from ..progress import TerminalProgress
 from ..site import HANOI
 from ..store import Archive, CrawlLocked
 from ..warc import WarcWriter, open_warc_writer
 from .common import Subcommands, UsageError, add_command, chosen_days, config_of
+from .statusline import StatusLine
 
 
 def register(commands: Subcommands) -> None:
@@ -110,12 +110,20 @@ async def _crawl(
     log: EventSink | None,
 ) -> CrawlReport:
     # A terminal shows progress; JSON logs own stderr, so they go without it.
-    with TerminalProgress(enabled=log is None) as progress:
+    with StatusLine(enabled=log is None) as line:
+
+        def progress(url: str, report: CrawlReport, pending: int) -> None:
+            c = report.counts
+            line.show(
+                f"fetched {c['fetched']} · new {c['new']} · updated {c['updated']} · "
+                f"failed {c['failed']} · {pending} to go · {url}"
+            )
+
         on_fetch = warc.record if warc is not None else None
         crawl = Crawl(
             config,
             archive,
-            progress=progress.update,
+            progress=progress if line.active else None,
             options=options,
             events=log,
             on_fetch=on_fetch,

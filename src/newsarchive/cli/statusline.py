@@ -10,10 +10,10 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 
 class StatusLine:
-    def __init__(self) -> None:
+    def __init__(self, *, enabled: bool = True) -> None:
         console = Console(file=sys.stderr)
         self._progress: Progress | None = None
-        if console.is_terminal:
+        if enabled and console.is_terminal:
             self._progress = Progress(
                 SpinnerColumn(),
                 TextColumn("{task.description}"),
@@ -36,6 +36,11 @@ class StatusLine:
     ) -> None:
         if self._progress is not None:
             self._progress.stop()
+
+    @property
+    def active(self) -> bool:
+        """Whether anything is shown: callers skip work for a line nobody sees."""
+        return self._progress is not None
 
     def show(self, text: str) -> None:
         if self._progress is not None:
