@@ -39,5 +39,18 @@ $(BENCH_STAMP): pyproject.toml | $(BIN)/python
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench
 
+# The reliability suite with its longer variants (more articles, kills and fuzzed inputs); its
+# counts go into docs/reliability.md.
+RELIABILITY_FIGURES := build/reliability.json
+.PHONY: reliability
+
+reliability: $(STAMP)
+	rm -f $(RELIABILITY_FIGURES)
+	NEWSARCHIVE_RELIABILITY_LONG=1 NEWSARCHIVE_FIGURES=$(CURDIR)/$(RELIABILITY_FIGURES) \
+		$(BIN)/pytest -q -p no:randomly tests/test_reliability_faults.py \
+		tests/test_reliability_kills.py tests/test_reliability_boundaries.py \
+		tests/test_reliability_durability.py tests/test_hostile_html.py
+	$(BIN)/python scripts/reliability_figures.py $(RELIABILITY_FIGURES) docs/reliability.md
+
 clean:
 	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm .mypy_cache .pytest_cache .ruff_cache

@@ -1,11 +1,14 @@
-"""Shared fixtures: servers on 127.0.0.1 only."""
+"""Shared fixtures: servers on 127.0.0.1 only (and the PostgreSQL server the build machines
+run, see tests/pgserver.py)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 from faultserver import FaultServer
+from pgserver import PgServer, server_url
 from replica import Replica, start_replica
 
 
@@ -21,3 +24,31 @@ def fault_server() -> Iterator[FaultServer]:
     """A misbehaving HTTP server on 127.0.0.1 that records every request (tests/faultserver.py)."""
     with FaultServer() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """A database of the tests' own on the PostgreSQL server of NEWSARCHIVE_TEST_PG_URL, dropped
+    at the end. No server: the test is skipped, saying why; under CI (CI=true) it fails, since
+    the build machines run one and a skip there would hide the PostgreSQL tests."""
+    url = server_url()
+    try:
+        server = PgServer(url).start()
+    except Exception as exc:  # no driver, no server, no rights: all say the same to the user
+        reason = (
+            f"no PostgreSQL server for the tests at {url} (set NEWSARCHIVE_TEST_PG_URL): "
+            + " ".join(str(exc).split())[:300]
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server: PgServer) -> str:
+    """The URL of a new, empty archive on PostgreSQL."""
+    return pg_server.archive_url()

@@ -28,6 +28,7 @@ class Reply:
     size: int | None = None  # send this many bytes of b"x" instead of `body` (huge bodies)
     chunk_delay: float = 0.0  # pause between 16 KiB body chunks (slow body)
     reset_after: int | None = None  # send this many body bytes, then reset the connection
+    truncate_after: int | None = None  # send this many body bytes, then close cleanly (FIN)
     content_length: bool = True  # False: no Content-Length, the body ends when the connection does
 
 
@@ -88,12 +89,13 @@ class _Route:
 
 
 class FaultServer:
-    def __init__(self, gauge: Gauge | None = None) -> None:
+    def __init__(self, gauge: Gauge | None = None, host: str = "127.0.0.1") -> None:
+        """`host`: any loopback address (127.0.0.2 stands for "another machine")."""
         self.gauge = gauge or Gauge()
         self._lock = threading.Lock()
         self._routes: dict[str, _Route] = {}
         self._seen: list[Seen] = []
-        self._httpd = _Server(("127.0.0.1", 0), _Handler)
+        self._httpd = _Server((host, 0), _Handler)
         self._httpd.fault = self
         # A short poll interval: shutdown() waits for the loop to notice, once per test.
         self._thread = threading.Thread(
@@ -195,6 +197,12 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(chunk[: reply.reset_after - sent])
                 self.wfile.flush()
                 self._reset()
+                return
+            if reply.truncate_after is not None and sent + len(chunk) >= reply.truncate_after:
+                # Fewer bytes than the Content-Length promised, then an orderly close.
+                self.wfile.write(chunk[: reply.truncate_after - sent])
+                self.wfile.flush()
+                self.close_connection = True
                 return
             self.wfile.write(chunk)
             sent += len(chunk)

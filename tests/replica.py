@@ -22,6 +22,7 @@ import argparse
 import email.utils
 import hashlib
 import threading
+import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -161,6 +162,8 @@ class Replica:
         # Request paths (with their query strings) in the order received. Appends happen under
         # `_lock`; read it directly or take a snapshot with `list(replica.requests)`.
         self.requests: list[str] = []
+        # When each of `requests` arrived (time.monotonic()), in the same order.
+        self.request_times: list[float] = []
         self.not_modified: list[str] = []  # request paths answered 304
         self._lock = threading.Lock()
         self._server = _Server((host, port), self.root, self)
@@ -180,6 +183,7 @@ class Replica:
     def _record(self, path: str) -> None:
         with self._lock:
             self.requests.append(path)
+            self.request_times.append(time.monotonic())
 
     def _record_not_modified(self, path: str) -> None:
         with self._lock:

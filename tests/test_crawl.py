@@ -12,11 +12,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from replica import Replica
 
 from newsarchive.cli import run as cli
 from newsarchive.config import Config, CrawlSettings, FetchSettings, StoreSettings
 from newsarchive.crawl import Crawl, CrawlReport
+from newsarchive.record import Article
 from newsarchive.store import Archive
 
 SITE = Path(__file__).resolve().parent.parent / "fixtures" / "site"
@@ -156,3 +158,34 @@ def test_the_crawl_summary_ends_with_the_documented_counts_line(
     out = capsys.readouterr().out.strip().splitlines()  # type: ignore[attr-defined]
     assert out[-1].startswith("fetched ")
     assert f"new {len(EXPECTED)}, updated 0, unchanged 0" in out[-1]
+
+
+def test_a_parser_bug_on_one_page_fails_that_page_and_the_crawl_carries_on(
+    replica: Replica, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newsarchive.crawl
+
+    broken = next(iter(EXPECTED))
+    real = newsarchive.crawl.parse_article
+
+    def parse_with_a_bug(html: bytes | str, url: str) -> Article:
+        if url == broken:
+            raise IndexError("list index out of range")
+        return real(html, url)
+
+    monkeypatch.setattr(newsarchive.crawl, "parse_article", parse_with_a_bug)
+    cfg = config(replica, tmp_path / "a.db")
+    report = crawl(cfg)
+    assert report.failures["failed: parser error: IndexError: list index out of range"] == 1
+    with Archive.open(cfg.store.url) as archive:
+        assert archive.article_count() == len(EXPECTED) - 1
+    with sqlite3.connect(tmp_path / "a.db") as conn:
+        assert conn.execute("SELECT state FROM frontier WHERE url = ?", (broken,)).fetchone() == (
+            "failed",
+        )
+
+    # Once the bug is fixed, the next run archives the page.
+    monkeypatch.setattr(newsarchive.crawl, "parse_article", real)
+    crawl(cfg)
+    with Archive.open(cfg.store.url) as archive:
+        assert archive.article_count() == len(EXPECTED)

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import figures
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newsarchive import Article, NotAnArticle, parse_article
 from newsarchive.cli import run
+from newsarchive.discover import links_in_feed, links_in_page, links_in_sitemap
 
 PAGES = sorted((Path(__file__).resolve().parent.parent / "fixtures" / "site").glob("*.html"))
 KINDS = {"listing", "tag", "search", "not_found", "empty", "challenge"}
 URL = "https://kinhtedothi.vn/bai-viet.html"
+# `make reliability` (NEWSARCHIVE_RELIABILITY_LONG=1) feeds ten times as many inputs.
+EXAMPLES = 3000 if figures.LONG else 300
 
 
 def check(html: bytes | str) -> None:
+    figures.count("parser inputs fuzzed")
     try:
         article = parse_article(html, URL)
     except NotAnArticle as exc:
@@ -74,7 +80,7 @@ def _element(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
 MARKUP = st.recursive(TEXT, _element, max_leaves=40)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(MARKUP)
 def test_random_markup_gives_a_record_or_not_an_article(markup: str) -> None:
     check(markup)
@@ -83,7 +89,7 @@ def test_random_markup_gives_a_record_or_not_an_article(markup: str) -> None:
     )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     page=st.sampled_from(PAGES),
     cuts=st.lists(
@@ -112,6 +118,34 @@ def test_mutated_replica_pages_give_a_record_or_not_an_article(
 )
 def test_extreme_pages_give_a_record_or_not_an_article(html: bytes | str) -> None:
     check(html)
+
+
+ARTICLE_PAGE = PAGES[0].parent / "khai-mac-le-hoi-van-hoa-am-thuc-ha-noi-2025.790377.html"
+# Addresses as hostile pages write them: broken IPv6 hosts, ports out of range, credentials,
+# other schemes, stray brackets, percent signs and quotes.
+ADDRESS = st.tuples(
+    st.sampled_from(["http://", "https://", "//", "/", "ftp://", "javascript:", "", "http://["]),
+    st.text(
+        alphabet=st.sampled_from(list("kinhtedothi.vn[]@:%/?#&=\"' -_0123456789ạ")), max_size=50
+    ),
+).map("".join)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(address=ADDRESS)
+def test_hostile_addresses_in_links_images_and_canonical_never_raise(address: str) -> None:
+    html = ARTICLE_PAGE.read_text(encoding="utf-8")
+    html = re.sub(r'(<link rel="canonical" href=")[^"]*', lambda m: m[1] + address, html, count=1)
+    html = html.replace("<p>", f'<p><a href="{address}">x</a><img src="{address}">', 1)
+    html = html.replace("</body>", f'<a href="{address}">y</a></body>')
+    check(html)
+    links_in_page(html, URL, max_listing_page=2)
+    escaped = address.replace("&", "&amp;").replace("<", "&lt;")
+    links_in_feed(f"<rss><channel><item><link>{escaped}</link></item></channel></rss>".encode())
+    links_in_sitemap(
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<url><loc>{escaped}</loc></url></urlset>".encode()
+    )
 
 
 def test_an_internal_error_in_parse_is_one_line_and_status_1(

@@ -1,6 +1,8 @@
 """The run: take URLs from the frontier, fetch, archive the raw page, parse, store, discover.
 
 One run at a time holds a SQLite archive (the store's crawl lock, renewed while the run lives).
+Any number share a PostgreSQL archive: each leases the frontier entries it fetches, and books
+every request's turn at its host in the archive, so the politeness delay holds across them all.
 A run is incremental: entry points every time, archived articles when their revisit is due (or
 all of them with `recheck`), or a back-fill of a period from the monthly sitemaps. It stops early
 when the site keeps failing, stops cleanly on a signal or at its time limit, and raises an alarm
@@ -16,7 +18,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from . import status
@@ -35,9 +37,20 @@ MAX_ATTEMPTS = 3  # a failed URL is tried again by this many runs, then left alo
 STOP_GRACE = 3.0  # seconds in-flight fetches get to finish after a stop; then they are abandoned
 PROGRESS_EVERY = 0.25  # seconds between two progress updates
 LOCK_RENEW_EVERY = 30.0  # seconds; the store deems a lock stale after two minutes unrenewed
+LEASE_RENEW_EVERY = 30.0  # seconds; a frontier lease runs out two minutes unrenewed (store)
+# Crawls sharing an archive: what another one fetched this recently a crawl starting now does not
+# fetch again (entry points, url sets due every run, failures), so crawls started together share
+# one round of them; a crawl started later is a new round.
+JOIN_WINDOW = timedelta(minutes=2)
+WAIT_FOR_OTHERS = 0.2  # seconds between looks at a frontier whose rest other crawls hold
+LATE_START = 0.002  # seconds between a claimed turn and its request leaving that count as late
 # Answers that are no page: the site refusing or failing us. Retried by a later run.
 FAILING = frozenset({"failed", "blocked", "challenge", "empty"})
-NO_PAGE_KINDS = {"challenge": "challenge page (captcha or bot check)", "empty": "empty page"}
+NO_PAGE_KINDS = {
+    "challenge": "challenge page (captcha or bot check)",
+    "empty": "empty page",
+}
+PARSER_ERROR = "parser_error"  # the page kind recorded when the parser itself broke
 
 Mode = Literal["incremental", "recheck", "backfill"]
 Event = dict[str, Any]
@@ -168,11 +181,19 @@ class Crawl:
             self._prepare(began)
             async with AsyncExitStack() as stack:
                 if fetcher is None:
-                    own = Fetcher(self.config.fetch, allowed_hosts(self.config))
+                    gate = SharedPace(self.archive) if self.archive.shared else None
+                    own = Fetcher(
+                        self.config.fetch, allowed_hosts(self.config), before_request=gate
+                    )
                     fetcher = await stack.enter_async_context(own)
                 if lease is not None:
                     keeper = asyncio.create_task(self._keep_lock(lease))
                     stack.callback(keeper.cancel)
+                if self.archive.shared:
+                    # What this run leased and did not fetch is free for the others at once.
+                    stack.callback(self.archive.release_leases, run_id)
+                    renewer = asyncio.create_task(self._keep_leases(run_id))
+                    stack.callback(renewer.cancel)
                 if self.options.max_duration is not None:
                     limit = self.options.max_duration
                     timer = asyncio.get_running_loop().call_later(
@@ -208,13 +229,17 @@ class Crawl:
         entries with attempts left."""
         mode = self.options.mode
         points = entry_points(self.config, backfill=mode == "backfill")
+        # Where crawls share the archive, not what one of them has just fetched (JOIN_WINDOW).
+        settled = _utc_now() - JOIN_WINDOW if self.archive.shared else None
         self.archive.add_candidates(points)
-        self.archive.reschedule(c.url for c in points)
+        self.archive.reschedule((c.url for c in points), fetched_before=settled)
         if mode == "recheck":
             self.report.revisits = self.archive.recheck(PRIORITY["revisit"])
         elif mode == "incremental":
-            self.report.revisits = self.archive.schedule_due(began, PRIORITY["revisit"])
-        self.archive.requeue_failed(MAX_ATTEMPTS)
+            self.report.revisits = self.archive.schedule_due(
+                began, PRIORITY["revisit"], fetched_before=settled
+            )
+        self.archive.requeue_failed(MAX_ATTEMPTS, fetched_before=settled)
 
     def request_stop(self, reason: str = "stop requested") -> None:
         """Stop taking new URLs; fetches in flight get STOP_GRACE seconds, then are abandoned.
@@ -247,21 +272,27 @@ class Crawl:
         grace_ends: float | None = None
         try:
             while True:
+                room = 0
+                backfill = None
+                if window is not None:
+                    sitemaps = frozenset(self._chosen_sitemaps)
+                    backfill = BackfillWindow(window.start, window.end, sitemaps)
                 if not self._stopping():
                     room = capacity - len(in_flight)
                     if limit:
                         room = min(room, limit - self.report.counts["fetched"] - len(in_flight))
                     if room > 0:
                         busy = {entry.url for entry in in_flight.values()}
-                        backfill = None
-                        if window is not None:
-                            sitemaps = frozenset(self._chosen_sitemaps)
-                            backfill = BackfillWindow(window.start, window.end, sitemaps)
-                        pending = self.archive.next_batch(room + len(busy), window=backfill)
-                        for entry in [e for e in pending if e.url not in busy][:room]:
+                        for entry in self._take(run_id, room, busy, backfill):
                             in_flight[asyncio.create_task(self._fetch(fetcher, entry))] = entry
                 if not in_flight:
-                    return
+                    if not (room > 0 and self._others_at_work(run_id, backfill)):
+                        return
+                    # What the other crawls are fetching may bring work for this one.
+                    with suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), WAIT_FOR_OTHERS)
+                    self._wake.clear()
+                    continue
                 timeout: float | None = None
                 if self._stopping():
                     grace_ends = grace_ends or time.monotonic() + STOP_GRACE
@@ -289,6 +320,25 @@ class Crawl:
                 task.cancel()
             if in_flight:
                 await asyncio.gather(*in_flight, return_exceptions=True)
+
+    def _take(
+        self, run_id: int, room: int, busy: set[str], window: BackfillWindow | None
+    ) -> list[FrontierEntry]:
+        """Up to `room` pending entries to fetch: on a shared archive leased to this run, else
+        the next ones not already in flight."""
+        if self.archive.shared:
+            return self.archive.lease_batch(run_id, room, window=window)
+        pending = self.archive.next_batch(room + len(busy), window=window)
+        return [e for e in pending if e.url not in busy][:room]
+
+    def _others_at_work(self, run_id: int, window: BackfillWindow | None) -> bool:
+        """Whether other crawls on a shared archive hold pending entries now."""
+        return self.archive.shared and self.archive.leased_elsewhere(run_id, window=window) > 0
+
+    async def _keep_leases(self, run_id: int) -> None:
+        while True:
+            await asyncio.sleep(LEASE_RENEW_EVERY)
+            self.archive.renew_leases(run_id)
 
     async def _fetch(
         self, fetcher: Fetcher, entry: FrontierEntry
@@ -335,14 +385,17 @@ class Crawl:
         article: Article | None = None
         page_kind: str | None = None
         found: list[Found] = []
+        detail: str | None = None
         if result.outcome == "ok":
-            article, page_kind, found = self._read(entry, result.body)
+            article, page_kind, found, detail = self._read(entry, result.body)
         outcome: str = result.outcome
         failure: str | None = None
         if outcome in ("blocked", "empty"):
             failure = result.error or outcome
+        elif page_kind == PARSER_ERROR:
+            outcome, failure = "failed", detail
         elif page_kind in NO_PAGE_KINDS:
-            outcome, failure = page_kind, NO_PAGE_KINDS[page_kind]
+            outcome, failure = page_kind, detail or NO_PAGE_KINDS[page_kind]
         report.outcomes[outcome] += 1
         raw = RawPage(
             url=entry.url,
@@ -400,24 +453,30 @@ class Crawl:
             self._next_progress = time.monotonic() + PROGRESS_EVERY
             self.progress(entry.url, report, self.archive.pending_count())
 
-    def _read(self, entry: FrontierEntry, body: bytes) -> tuple[Article | None, str, list[Found]]:
-        """Parse what was fetched: an article, and the links worth following."""
+    def _read(
+        self, entry: FrontierEntry, body: bytes
+    ) -> tuple[Article | None, str, list[Found], str | None]:
+        """Parse what was fetched: an article, the page's kind, the links worth following, and
+        what more the parser said of a page that is none."""
         max_page = self.config.crawl.listing_pages
-        if entry.kind == "sitemap":
-            return None, "sitemap", links_in_sitemap(body)
-        if entry.kind == "feed":
-            return None, "feed", links_in_feed(body)
-        links = links_in_page(body, entry.url, max_listing_page=max_page)
         try:
-            article = (
-                parse_article(body, entry.url) if entry.kind == "article" or not links else None
-            )
-        except NotAnArticle as exc:
+            if entry.kind == "sitemap":
+                return None, "sitemap", links_in_sitemap(body), None
+            if entry.kind == "feed":
+                return None, "feed", links_in_feed(body), None
+            links = links_in_page(body, entry.url, max_listing_page=max_page)
             # A listing without a single link is asked what it is too: a bot check looks so.
-            return None, exc.kind, links
+            wanted = entry.kind == "article" or not links
+            article = parse_article(body, entry.url) if wanted else None
+        except NotAnArticle as exc:
+            return None, exc.kind, links, exc.detail
+        except Exception as exc:
+            # A bug of ours on one page must cost that page (failed, tried again by a later
+            # run, after a fix), never the run, nor every run that resumes after it.
+            return None, PARSER_ERROR, [], f"parser error: {type(exc).__name__}: {exc}"
         if entry.kind == "listing":
-            return None, "listing", links
-        return article, "article" if article is not None else "listing", links
+            return None, "listing", links, None
+        return article, "article" if article is not None else "listing", links, None
 
     def _next_visit(
         self, entry: FrontierEntry, result: FetchResult, article: Article | None
@@ -513,6 +572,26 @@ class Crawl:
     def _emit(self, event: str, **fields: Any) -> None:
         if self.events is not None:
             self.events({"event": event, **fields})
+
+
+class SharedPace:
+    """The fetcher's gate (fetch.HostGate) on a shared archive: each request's turn at its host
+    is claimed in the archive, across every crawl on it.
+
+    Claims are made in the event loop's own thread, not handed to another: the request then
+    leaves the moment its claim returns, not after whatever parsing the loop is busy with. A
+    request the operating system still held back after its claim moves the next turn on."""
+
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+
+    async def wait_turn(self, host: str, spacing: float) -> None:
+        while (wait := self.archive.claim_turn(host, spacing)) > 0:
+            await asyncio.sleep(wait)
+
+    def started(self, host: str, spacing: float, late: float) -> None:
+        if late > LATE_START:
+            self.archive.push_turn(host, spacing)
 
 
 def _moment(iso: str | None) -> datetime | None:

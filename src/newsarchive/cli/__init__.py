@@ -20,6 +20,7 @@ from . import (
     audit,
     capture,
     check,
+    copy,
     crawl,
     export,
     import_warc,
@@ -43,6 +44,7 @@ COMMANDS = (
     capture,
     check,
     audit,
+    copy,
 )
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import feedparser
 
-from ..site.urls import canonical_url, url_kind
+from ..site.urls import link_url, url_kind
 from .found import Found
 
 
@@ -18,8 +18,8 @@ def links_in_feed(data: bytes) -> list[Found]:
         link = entry.get("link")
         if not link:
             continue
-        url = canonical_url(link)
-        if url_kind(url) != "article":
+        url = link_url(link)
+        if url is None or url_kind(url) != "article":
             continue
         # dict.get: feedparser's own get() maps a missing "updated" to "published" with a warning.
         stamp = dict.get(entry, "updated_parsed") or dict.get(entry, "published_parsed")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from selectolax.lexbor import LexborHTMLParser
 
-from ..site.urls import canonical_url, listing_page_number, url_kind
+from ..site.urls import link_url, listing_page_number, url_kind
 from .found import Found
 
 
@@ -18,8 +18,8 @@ def links_in_page(html: str | bytes, page_url: str, *, max_listing_page: int) ->
         href = (anchor.attributes.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
             continue
-        url = canonical_url(href, base=page_url)
-        if url in seen or url == page_url:
+        url = link_url(href, base=page_url)
+        if url is None or url in seen or url == page_url:
             continue
         kind = url_kind(url)
         if kind == "article":

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
 from ..site import HANOI
-from ..site.urls import canonical_url, is_main_host, url_kind
+from ..site.urls import is_main_host, link_url, url_kind
 from .found import Found
 
 # A gzipped sitemap may not inflate past this (the protocol's own limit is 50 MB).
@@ -36,8 +36,8 @@ def links_in_sitemap(data: bytes) -> list[Found]:
                 lastmod = _parse_lastmod(child.text or "")
         if not loc:
             continue
-        url = canonical_url(loc)
-        if not is_main_host(urlsplit(url).hostname):
+        url = link_url(loc)
+        if url is None or not is_main_host(urlsplit(url).hostname):
             continue
         if is_index:
             found.append(Found(url, "sitemap", "sitemap", lastmod))

@@ -4,6 +4,7 @@ Knows nothing of HTML or SQL: URLs in, bytes and a named outcome out.
 """
 
 from .fetcher import Fetcher
+from .pacing import HostGate
 from .result import FetchResult, Outcome
 
-__all__ = ["FetchResult", "Fetcher", "Outcome"]
+__all__ = ["FetchResult", "Fetcher", "HostGate", "Outcome"]

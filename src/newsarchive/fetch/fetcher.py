@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
@@ -18,7 +18,7 @@ from ..config import FetchSettings
 from .backoff import RETRY_STATUSES, BackoffOrRetryAfter, header_value, retry_after_seconds
 from .body import ACCEPT_ENCODING, BodyTooLarge, BodyUndecodable, read_capped
 from .hosts import AllowedHosts, netloc_of
-from .pacing import HostPacer
+from .pacing import HostGate, HostPacer
 from .result import FetchResult, Outcome, outcome_of
 from .robots import RobotsFile, RobotsRules
 
@@ -55,6 +55,17 @@ class _Walk:
     error: str | None = None
 
 
+@dataclass(slots=True)
+class _Sending:
+    """When a request went out (its head about to be written), for timing its answer."""
+
+    at: float
+
+
+# httpcore's `trace` request extension: awaited with each step's name as the exchange goes on.
+_Trace = Callable[[str, dict[str, Any]], Awaitable[None]]
+
+
 class _Tally:
     """Requests made on behalf of one URL, across retries and redirect hops."""
 
@@ -71,8 +82,12 @@ class Fetcher:
         allowed_hosts: Iterable[str],
         *,
         transport: httpx.AsyncBaseTransport | None = None,
+        before_request: HostGate | None = None,
     ) -> None:
+        """`before_request`: a gate every request also waits at, after this fetcher's own
+        pacing (see HostGate)."""
         self._settings = settings
+        self._gate = before_request
         self._hosts = AllowedHosts(allowed_hosts)
         self._client = httpx.AsyncClient(
             headers={
@@ -231,20 +246,41 @@ class Fetcher:
         # turn comes, so start-to-start spacing holds whatever the other tasks do.
         async with self._slots:
             await self._pacer.wait_turn(netloc, interval)
-            started = time.monotonic()
-            reply = await self._request(url, headers, tally)
+            sent = _Sending(time.monotonic())
+            gate = None
+            if self._gate is not None:
+                gate = self._gated(self._gate, netloc, self._pacer.spacing(netloc, interval), sent)
+            reply = await self._request(url, headers, tally, gate)
             # What the answer says of the host's load paces the next requests to it.
             self._pacer.observe(
                 netloc,
                 interval,
                 status=reply.status,
-                elapsed=time.monotonic() - started,
+                elapsed=time.monotonic() - sent.at,
                 retry_after=retry_after_seconds(header_value(reply.headers, "retry-after")),
             )
         return reply
 
-    async def _request(self, url: str, headers: dict[str, str], tally: _Tally) -> _Reply:
-        """One request, its body read within the cap; every problem becomes the reply's error."""
+    @staticmethod
+    def _gated(gate: HostGate, netloc: str, spacing: float, sent: _Sending) -> _Trace:
+        """httpcore's trace hook, waiting at `gate` the moment the request's head is about to
+        be written (after the connection is made, so the turn is not spent connecting), and
+        telling it when the head is out."""
+
+        async def trace(event: str, info: dict[str, Any]) -> None:
+            if event.endswith(".send_request_headers.started"):
+                await gate.wait_turn(netloc, spacing)
+                sent.at = time.monotonic()
+            elif event.endswith(".send_request_headers.complete"):
+                gate.started(netloc, spacing, time.monotonic() - sent.at)
+
+        return trace
+
+    async def _request(
+        self, url: str, headers: dict[str, str], tally: _Tally, trace: _Trace | None = None
+    ) -> _Reply:
+        """One request, its body read within the cap; every problem becomes the reply's error.
+        `trace` is httpcore's trace extension, told of each step of the exchange."""
         tally.requests += 1
         began_at = datetime.now(UTC)
         status: int | None = None
@@ -252,7 +288,10 @@ class Fetcher:
         sent: tuple[tuple[str, str], ...] = ()
         version = reason = ""
         try:
-            async with self._client.stream("GET", url, headers=headers) as response:
+            extensions = None if trace is None else {"trace": trace}
+            async with self._client.stream(
+                "GET", url, headers=headers, extensions=extensions
+            ) as response:
                 began_at = datetime.now(UTC)
                 status = response.status_code
                 # httpx's choice of ascii, utf-8 or latin-1: a Location with

@@ -11,6 +11,22 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Protocol
+
+
+class HostGate(Protocol):
+    """A politeness limit shared with other processes (crawls on one PostgreSQL archive): the
+    fetcher passes every request through it, on top of its own pacing. `host` is the netloc,
+    `spacing` the least time between two request starts to it that this process keeps."""
+
+    async def wait_turn(self, host: str, spacing: float) -> None:
+        """Return when a request to `host` may start: called the moment its head is about to
+        be written, the connection made."""
+
+    def started(self, host: str, spacing: float, late: float) -> None:
+        """The request's head is written, `late` seconds after its turn came (time the process
+        was kept from sending, by other work or the operating system)."""
+
 
 PRESSURE_STATUSES = frozenset({429, 503})  # the server says it is overloaded or we are too fast
 GROW_ON_PRESSURE = 2.0

@@ -15,7 +15,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..record import Article, Related, RelatedKind
 from ..site import layouts as site
-from ..site.urls import article_match, canonical_url, is_site_host, url_kind
+from ..site.urls import article_match, canonical_url, is_site_host, link_url, url_kind
 from .body import Body, BodyReader, related_links
 from .dates import parse_iso, parse_visible
 from .decode import decode_html
@@ -26,7 +26,7 @@ from .text import clean, folded_key
 # Bump whenever the extraction of any field changes: stored articles are re-parsed by it.
 PARSER_VERSION = "1"
 
-PageKind = str  # "listing", "tag", "search", "not_found", "empty", "challenge"
+PageKind = str  # "listing", "tag", "search", "not_found", "empty", "challenge" (ARTICLE.md)
 
 _DATELINE = re.compile(site.DATELINE, re.IGNORECASE)
 _AUTHOR_ROLES = re.compile(site.AUTHOR_ROLES, re.IGNORECASE)
@@ -37,14 +37,16 @@ _TEASERS = "aside, [class*=story], [class*=sidebar], [class*=teaser], [class*=it
 _CHROME = ", ".join(site.CHROME)
 _MAX_LABEL = 60  # characters; a label is a few words
 _MIN_GENERIC_BODY = 200  # characters of text before a container counts as an article body
+_SNIFF = 8192  # characters looked at for a NUL, as git and grep tell binary files
 
 
 class NotAnArticle(Exception):
-    """The page is no article; `kind` says what it is."""
+    """The page is no article; `kind` says what it is, `detail` may say more."""
 
-    def __init__(self, kind: PageKind) -> None:
+    def __init__(self, kind: PageKind, detail: str | None = None) -> None:
         super().__init__(f"not an article: {kind}")
         self.kind = kind
+        self.detail = detail
 
 
 def parse_article(html: str | bytes, url: str) -> Article:
@@ -52,6 +54,9 @@ def parse_article(html: str | bytes, url: str) -> Article:
     text = decode_html(html) if isinstance(html, bytes) else html
     if not text.strip():
         raise NotAnArticle("empty")
+    if "\x00" in text[:_SNIFF]:  # no HTML page holds a NUL; images, PDFs and archives do
+        # No HTML text at all: ARTICLE.md's "empty" (its list of kinds is a contract).
+        raise NotAnArticle("empty", "binary body, no HTML")
     tree = LexborHTMLParser(text)
     return _Page(tree, url).article()
 
@@ -146,8 +151,8 @@ class _Page:
         (a canonical to `m.` or an AMP host is ignored)."""
         for candidate in (self.meta.canonical, self.meta.get("og:url")):
             if candidate:
-                absolute = canonical_url(candidate, base=fetched)
-                if is_site_host(urlsplit(absolute).hostname):
+                absolute = link_url(candidate, base=fetched)
+                if absolute is not None and is_site_host(urlsplit(absolute).hostname):
                     return absolute
         return canonical_url(fetched)
 
@@ -327,7 +332,10 @@ class _Page:
     def _absolute_image(self, address: str) -> str:
         if address.startswith("//"):
             return "https:" + address
-        return urljoin(self.url, address)
+        try:
+            return urljoin(self.url, address)
+        except ValueError:  # "http://[broken": kept as the page wrote it
+            return address
 
     def _article_link(self, href: str) -> str | None:
         """The canonical URL of a link to another article of the site, else None. Teasers link
@@ -337,8 +345,8 @@ class _Page:
         url: str | None = None
         stripped = href.strip()
         if stripped and not stripped.startswith(("#", "javascript:", "mailto:")):
-            url = canonical_url(stripped, base=self.url)
-            if url == self.url or article_match(url) is None:
+            url = link_url(stripped, base=self.url)
+            if url is None or url == self.url or article_match(url) is None:
                 url = None
         self._links[href] = url
         return url

@@ -54,11 +54,12 @@ def is_site_host(host: str | None, extra_hosts: tuple[str, ...] = ()) -> bool:
 
 
 def allowed_hosts(extra_hosts: tuple[str, ...] = (), mirror: str | None = None) -> set[str]:
-    """The netlocs a run may request: the site's, its configured sister subdomains, a mirror."""
-    hosts = {MAIN_HOST, f"www.{MAIN_HOST}", *extra_hosts}
+    """The netlocs a run may request: the site's and its configured sister subdomains, or a
+    mirror alone. A run reading a mirror maps every site URL onto it, so a redirect from the
+    mirror to the live site is refused rather than followed out of the mirror."""
     if mirror:
-        hosts.add(urlsplit(mirror).netloc.lower())
-    return hosts
+        return {urlsplit(mirror).netloc.lower()}
+    return {MAIN_HOST, f"www.{MAIN_HOST}", *extra_hosts}
 
 
 def is_main_host(host: str | None) -> bool:
@@ -83,6 +84,26 @@ def canonical_url(url: str, base: str | None = None) -> str:
     )
     scheme = "https" if parts.scheme in ("http", "https", "") else parts.scheme
     return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+
+
+def link_url(href: str, base: str | None = None) -> str | None:
+    """The canonical form of a link found in a page, feed or sitemap; None when it is no address
+    to follow: unreadable (a broken IPv6 host, a port out of range), not http(s), or carrying
+    credentials (a hostile page's way of making us send them somewhere)."""
+    try:
+        absolute = urljoin(base, href.strip()) if base is not None else href.strip()
+        if absolute.startswith("//"):
+            absolute = "https:" + absolute
+        parts = urlsplit(absolute)
+        if parts.scheme.lower() not in ("http", "https") or "@" in parts.netloc:
+            return None
+        if not parts.hostname:  # "http:///x"
+            return None
+        url = canonical_url(absolute)
+        # What is kept must read back: "http:////[" canonicalises to an unreadable "https://[".
+        return url if urlsplit(url).hostname else None
+    except ValueError:
+        return None
 
 
 def _is_tracking(key: str) -> bool:

@@ -13,6 +13,7 @@ from .history import REVISED_FIELDS, Version
 from .lock import CrawlLease, CrawlLocked, LockHolder
 from .search import SearchHit
 from .stats import ArchiveStats, LastCrawl
+from .transfer import CopiedTable, TargetNotEmpty, copy_archive
 
 __all__ = [
     "REVISED_FIELDS",
@@ -21,6 +22,7 @@ __all__ = [
     "ArticleFilter",
     "BackfillWindow",
     "Candidate",
+    "CopiedTable",
     "CrawlLease",
     "CrawlLocked",
     "FrontierEntry",
@@ -31,6 +33,8 @@ __all__ = [
     "SearchSyntaxError",
     "StoreError",
     "StoreOutcome",
+    "TargetNotEmpty",
     "UrlCoverage",
     "Version",
+    "copy_archive",
 ]

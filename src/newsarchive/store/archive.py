@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Literal
+from typing import Literal, TypeVar
 
 from sqlalchemy import ColumnElement, Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -21,16 +21,17 @@ from . import (
     coverage,
     filters,
     frontier,
+    fulltext,
     history,
     lock,
+    pace,
     reparse,
     runs,
-    search,
     stats,
 )
 from .captures import RawPage
 from .coverage import UrlCoverage
-from .dialect import WRITE_OPTION, has_full_text_search
+from .dialect import WRITE_OPTION, has_full_text_search, is_transient
 from .engine import open_engine
 from .errors import SearchSyntaxError, StoreError, reason
 from .filters import ALL_ARTICLES, ArticleFilter
@@ -45,6 +46,12 @@ from .stats import ArchiveStats
 StoreOutcome = Literal["new", "updated", "unchanged", "not_article", "failed"]
 
 _ARTICLES_PER_READ = 200
+# Tries of a transaction that lost a race with another crawl (a deadlock, a row inserted meanwhile).
+_TRANSACTION_TRIES = 5
+# How long a crawl's lease on a frontier entry lasts unless renewed (it renews every half minute).
+LEASE_FOR = timedelta(minutes=2)
+
+T = TypeVar("T")
 
 
 class Archive:
@@ -87,6 +94,19 @@ class Archive:
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot write to the archive: {reason(exc)}") from exc
 
+    def _transact(self, work: Callable[[Session], T]) -> T:
+        """`work` in one write transaction, run again (from scratch) when it lost a race with
+        another crawl sharing the archive, such as a deadlock PostgreSQL broke by aborting it."""
+        for attempt in range(1, _TRANSACTION_TRIES + 1):
+            try:
+                with self._writing.begin() as session:
+                    return work(session)
+            except SQLAlchemyError as exc:
+                if attempt < _TRANSACTION_TRIES and is_transient(exc):
+                    continue
+                raise StoreError(f"cannot write to the archive: {reason(exc)}") from exc
+        raise AssertionError("unreachable")
+
     @contextmanager
     def _read(self) -> Iterator[Session]:
         try:
@@ -97,15 +117,22 @@ class Archive:
 
     # -- frontier --------------------------------------------------------------------------
 
+    @property
+    def shared(self) -> bool:
+        """Whether several crawls may work on this archive at once (PostgreSQL: they lease
+        frontier entries and book their turns at each host here); on SQLite one crawl holds it."""
+        return self._engine.dialect.name != "sqlite"
+
     def add_candidates(self, candidates: Iterable[Candidate]) -> int:
         """Put new URLs on the frontier as pending; how many were new."""
-        with self._write() as session:
-            return frontier.add_candidates(session, candidates, _now())
+        chosen = list(candidates)
+        return self._transact(lambda session: frontier.add_candidates(session, chosen, _now()))
 
-    def reschedule(self, urls: Iterable[str]) -> None:
-        """Make these (known) entries pending again; unknown URLs are ignored."""
-        with self._write() as session:
-            frontier.reschedule(session, urls)
+    def reschedule(self, urls: Iterable[str], *, fetched_before: datetime | None = None) -> None:
+        """Make these (known) entries pending again; unknown URLs are ignored. With
+        `fetched_before`, those fetched since are left as they are."""
+        chosen = list(urls)
+        self._transact(lambda session: frontier.reschedule(session, chosen, fetched_before))
 
     def next_batch(
         self, limit: int, *, window: BackfillWindow | None = None
@@ -115,10 +142,14 @@ class Archive:
         with self._read() as session:
             return frontier.next_batch(session, limit, window)
 
-    def schedule_due(self, now: datetime, priority: int) -> int:
-        """Done entries due for a revisit by `now` become pending at `priority`; how many."""
-        with self._write() as session:
-            return frontier.schedule_due(session, now, priority)
+    def schedule_due(
+        self, now: datetime, priority: int, *, fetched_before: datetime | None = None
+    ) -> int:
+        """Done entries due for a revisit by `now` become pending at `priority`; how many.
+        With `fetched_before`, those fetched since are left as they are."""
+        return self._transact(
+            lambda session: frontier.schedule_due(session, now, priority, fetched_before)
+        )
 
     def recheck(self, priority: int) -> int:
         """Every page an article was archived from becomes pending at `priority`; how many."""
@@ -129,10 +160,62 @@ class Archive:
         with self._read() as session:
             return frontier.pending_count(session)
 
-    def requeue_failed(self, max_attempts: int) -> int:
-        """Failed entries tried fewer than `max_attempts` times become pending; how many."""
-        with self._write() as session:
-            return frontier.requeue_failed(session, max_attempts)
+    def requeue_failed(self, max_attempts: int, *, fetched_before: datetime | None = None) -> int:
+        """Failed entries tried fewer than `max_attempts` times become pending; how many.
+        With `fetched_before`, those that failed since are left as they are."""
+        return self._transact(
+            lambda session: frontier.requeue_failed(session, max_attempts, fetched_before)
+        )
+
+    # -- several crawls at once (PostgreSQL) -------------------------------------------------
+
+    def lease_batch(
+        self,
+        worker: int,
+        limit: int,
+        *,
+        window: BackfillWindow | None = None,
+        now: datetime | None = None,
+        lease_for: timedelta = LEASE_FOR,
+    ) -> list[FrontierEntry]:
+        """Pending entries that no other crawl holds, as next_batch orders them, leased to the
+        crawl run `worker` for `lease_for`; a lease run out (its crawl died) is taken over."""
+        moment = now or _now()
+        return self._transact(
+            lambda session: frontier.lease_batch(
+                session, worker, limit, moment, moment + lease_for, window
+            )
+        )
+
+    def renew_leases(
+        self, worker: int, *, now: datetime | None = None, lease_for: timedelta = LEASE_FOR
+    ) -> int:
+        """The crawl run `worker` still lives: its leases last `lease_for` more; how many."""
+        until = (now or _now()) + lease_for
+        return self._transact(lambda session: frontier.renew_leases(session, worker, until))
+
+    def release_leases(self, worker: int) -> int:
+        """The crawl run `worker` stops: what it held is free for others at once; how many."""
+        return self._transact(lambda session: frontier.release_leases(session, worker))
+
+    def leased_elsewhere(
+        self, worker: int, *, window: BackfillWindow | None = None, now: datetime | None = None
+    ) -> int:
+        """Pending entries other crawls hold now (what they fetch may bring more work)."""
+        with self._read() as session:
+            return frontier.leased_elsewhere(session, worker, now or _now(), window)
+
+    def claim_turn(self, host: str, spacing: float) -> float:
+        """Claim the turn to send one request to `host` now, the next `spacing` seconds later,
+        across every crawl sharing the archive: 0 when claimed, else seconds to wait before
+        asking again."""
+        if not self.shared:
+            raise StoreError("turns are claimed only on a shared (PostgreSQL) archive")
+        return self._transact(lambda session: pace.claim_turn(session, host, spacing))
+
+    def push_turn(self, host: str, spacing: float) -> None:
+        """A request to `host` left late after its claim: the next turn is `spacing` from now."""
+        self._transact(lambda session: pace.push_turn(session, host, spacing))
 
     # -- one fetched page ------------------------------------------------------------------
 
@@ -154,7 +237,9 @@ class Archive:
         to be tried again by a later run. A done entry is due again at `next_visit_at`."""
         if (raw.outcome == "failed" or failure is not None) and article is not None:
             raise ValueError(f"an article cannot come from a failed fetch of {raw.url}")
-        with self._write() as session:
+        found = list(discovered)
+
+        def work(session: Session) -> StoreOutcome:
             page = captures.add_raw_page(session, raw, page_kind=page_kind, run_id=run_id)
             outcome: StoreOutcome
             if article is not None:
@@ -166,7 +251,7 @@ class Archive:
                     seen_at=raw.fetched_at,
                 )
                 if self._searchable and outcome != "unchanged":
-                    search.index_article(session, article_id, article)
+                    fulltext.index_article(session, article_id, article)
             elif raw.outcome == "failed" or failure is not None:
                 outcome = "failed"
             elif raw.outcome == "not_modified" and articles.touch_article(
@@ -182,8 +267,10 @@ class Archive:
                 next_visit_at=next_visit_at,
                 failure=failure,
             )
-            frontier.add_candidates(session, discovered, _now())
+            frontier.add_candidates(session, found, _now())
             return outcome
+
+        return self._transact(work)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -244,14 +331,15 @@ class Archive:
     def search(
         self, query: str, *, limit: int = 10, chosen: ArticleFilter = ALL_ARTICLES
     ) -> list[SearchHit]:
-        """Articles matching an FTS5 query, diacritics ignored, best first."""
+        """Articles matching a query in FTS5's syntax (on either engine), diacritics ignored,
+        best first."""
         if not self._searchable:
             raise StoreError(
-                "search needs SQLite full-text search, "
+                "search needs full-text search (SQLite or PostgreSQL), "
                 f"not available on {self._engine.dialect.name}"
             )
         with self._read() as session:
-            return search.search(session, query, limit, chosen)
+            return fulltext.find(session, query, limit, chosen)
 
     def raw_body(self, raw_page_id: int) -> bytes:
         with self._read() as session:

@@ -1,5 +1,6 @@
 """What differs between database engines, in one place: SQLite connection settings and
-transactions, insert-or-ignore, and whether full-text search is available."""
+transactions, PostgreSQL's migration lock and retryable errors, insert-or-ignore, and whether
+full-text search is available."""
 
 from __future__ import annotations
 
@@ -47,9 +48,31 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
+# Any fixed number: the key of the PostgreSQL advisory lock that migrations take.
+_MIGRATION_LOCK = 0x6E6577  # "new"
+
+
+def lock_for_migration(connection: Connection) -> None:
+    """Serialise schema upgrades between processes opening one archive at once. SQLite's
+    write transaction (BEGIN IMMEDIATE) already does; PostgreSQL takes an advisory lock, held
+    until the upgrade's transaction ends."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
+
+
+# PostgreSQL's codes for a transaction that lost a race with a concurrent one and is worth running
+# again: a deadlock it broke, a serialisation failure, a unique key inserted meanwhile.
+_TRANSIENT_STATES = frozenset({"40P01", "40001", "23505"})
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether a failed transaction would likely succeed if run again from the start."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) in _TRANSIENT_STATES
+
+
 def has_full_text_search(engine: Engine) -> bool:
-    """Search uses SQLite's FTS5; other engines get it later."""
-    return engine.dialect.name == "sqlite"
+    """Search uses SQLite's FTS5 or PostgreSQL's tsvector (`fulltext`); other engines have none."""
+    return engine.dialect.name in ("sqlite", "postgresql")
 
 
 def insert_or_ignore(

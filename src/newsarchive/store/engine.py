@@ -26,10 +26,17 @@ def open_engine(url: str, *, create: bool = True) -> Engine:
     parsed = _parse_url(url)
     if parsed.get_backend_name() == "sqlite":
         _check_sqlite_file(url, parsed, create=create)
+    shown = parsed.render_as_string(hide_password=True)  # error messages never show a password
     try:
         engine = create_engine(parsed)
-    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
-        raise StoreError(f"cannot open archive {url}: {one_line(exc)}") from exc
+    except NoSuchModuleError as exc:
+        raise StoreError(f"cannot open archive {shown}: {one_line(exc)}") from exc
+    except ImportError as exc:
+        raise StoreError(
+            f"cannot open archive {shown}: {one_line(exc)}{_driver_hint(parsed)}"
+        ) from exc
+    except ArgumentError as exc:
+        raise StoreError(f"cannot open archive {shown}: {one_line(exc)}") from exc
     dialect.configure(engine)
     try:
         upgrade(engine)
@@ -38,8 +45,14 @@ def open_engine(url: str, *, create: bool = True) -> Engine:
         raise
     except (SQLAlchemyError, CommandError, OSError) as exc:
         engine.dispose()
-        raise StoreError(f"cannot open archive {url}: {reason(exc)}") from exc
+        raise StoreError(f"cannot open archive {shown}: {reason(exc)}") from exc
     return engine
+
+
+def _driver_hint(parsed: URL) -> str:
+    if parsed.get_backend_name() == "postgresql":
+        return " (install the driver: pip install 'newsarchive[postgresql]')"
+    return ""
 
 
 def migration_config() -> Config:
@@ -59,6 +72,7 @@ def upgrade(engine: Engine) -> None:
     with engine.connect() as connection:
         connection.execution_options(**{dialect.WRITE_OPTION: True})
         with connection.begin():
+            dialect.lock_for_migration(connection)
             # Checked again under the write lock: another process may have just done it.
             current = MigrationContext.configure(connection).get_current_revision()
             if current == head:

@@ -8,7 +8,7 @@ from datetime import datetime
 from itertools import islice
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from .captures import RawPage
@@ -140,14 +140,27 @@ def _make_pending(row: FrontierEntryRow) -> None:
     row.last_error = None
 
 
-def reschedule(session: Session, urls: Iterable[str]) -> None:
+def reschedule(
+    session: Session, urls: Iterable[str], fetched_before: datetime | None = None
+) -> None:
+    """These entries become pending again; with `fetched_before`, only those not fetched since
+    (crawls sharing an archive leave alone what another one just fetched)."""
     for chunk in _chunks(list(dict.fromkeys(urls)), _CHUNK):
         for row in session.scalars(
             select(FrontierEntryRow).where(
-                FrontierEntryRow.url.in_(chunk), FrontierEntryRow.state != PENDING
+                FrontierEntryRow.url.in_(chunk),
+                FrontierEntryRow.state != PENDING,
+                *_not_fetched_since(fetched_before),
             )
         ):
             _make_pending(row)
+
+
+def _not_fetched_since(moment: datetime | None) -> list[ColumnElement[bool]]:
+    if moment is None:
+        return []
+    fetched = FrontierEntryRow.last_fetched_at
+    return [or_(fetched.is_(None), fetched < moment)]
 
 
 def next_batch(
@@ -156,16 +169,113 @@ def next_batch(
     query = (
         select(FrontierEntryRow, ArticleRow.published_at, ArticleRow.first_seen_at)
         .outerjoin(ArticleRow, ArticleRow.url == FrontierEntryRow.url)
-        .where(FrontierEntryRow.state == PENDING)
+        .where(FrontierEntryRow.state == PENDING, *_within(window))
         .order_by(FrontierEntryRow.priority, FrontierEntryRow.id)
         .limit(limit)
     )
-    if window is not None:
-        entry = FrontierEntryRow
-        in_window = and_(entry.lastmod >= window.start, entry.lastmod < window.end)
-        undated = and_(entry.lastmod.is_(None), entry.source == "sitemap")
-        chosen = and_(entry.kind == "sitemap", entry.url.in_(sorted(window.sitemaps)))
-        query = query.where(or_(chosen, and_(entry.kind == "article", or_(in_window, undated))))
+    return _entries(session, query)
+
+
+def _within(window: BackfillWindow | None) -> list[ColumnElement[bool]]:
+    """What a back-fill of `window` takes; everything without one."""
+    if window is None:
+        return []
+    entry = FrontierEntryRow
+    in_window = and_(entry.lastmod >= window.start, entry.lastmod < window.end)
+    undated = and_(entry.lastmod.is_(None), entry.source == "sitemap")
+    chosen = and_(entry.kind == "sitemap", entry.url.in_(sorted(window.sitemaps)))
+    return [or_(chosen, and_(entry.kind == "article", or_(in_window, undated)))]
+
+
+# -- leases: several crawls on one archive --------------------------------------------------
+
+
+def _unleased(now: datetime) -> ColumnElement[bool]:
+    """Nobody holds it, or its holder let the lease run out (died, or stalled)."""
+    until = FrontierEntryRow.lease_until
+    return or_(until.is_(None), until < now)
+
+
+def lease_batch(
+    session: Session,
+    worker: int,
+    limit: int,
+    now: datetime,
+    until: datetime,
+    window: BackfillWindow | None = None,
+) -> list[FrontierEntry]:
+    """Like next_batch, but only entries no other crawl holds, and they are leased to `worker`
+    until `until`. Rows another crawl is leasing at this moment are skipped, not waited for."""
+    entry = FrontierEntryRow
+    ids = list(
+        session.scalars(
+            select(entry.id)
+            .where(entry.state == PENDING, _unleased(now), *_within(window))
+            .order_by(entry.priority, entry.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    if not ids:
+        return []
+    session.execute(
+        update(entry)
+        .where(entry.id.in_(ids))
+        .values(leased_by=worker, lease_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    query = (
+        select(entry, ArticleRow.published_at, ArticleRow.first_seen_at)
+        .outerjoin(ArticleRow, ArticleRow.url == entry.url)
+        .where(entry.id.in_(ids))
+        .order_by(entry.priority, entry.id)
+    )
+    return _entries(session, query)
+
+
+def renew_leases(session: Session, worker: int, until: datetime) -> int:
+    """`worker` still lives: its leases hold until `until`; how many it holds."""
+    result = session.execute(
+        update(FrontierEntryRow)
+        .where(FrontierEntryRow.leased_by == worker, FrontierEntryRow.state == PENDING)
+        .values(lease_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0))
+
+
+def release_leases(session: Session, worker: int) -> int:
+    """`worker` gives up what it holds (a stop): others may take it at once; how many."""
+    result = session.execute(
+        update(FrontierEntryRow)
+        .where(FrontierEntryRow.leased_by == worker)
+        .values(leased_by=None, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0))
+
+
+def leased_elsewhere(
+    session: Session, worker: int, now: datetime, window: BackfillWindow | None = None
+) -> int:
+    """Pending entries other crawls hold now: what they fetch may bring more work."""
+    entry = FrontierEntryRow
+    count = session.scalar(
+        select(func.count())
+        .select_from(entry)
+        .where(
+            entry.state == PENDING,
+            entry.lease_until >= now,
+            entry.leased_by != worker,
+            *_within(window),
+        )
+    )
+    return int(count or 0)
+
+
+def _entries(
+    session: Session, query: Select[FrontierEntryRow, str | None, datetime]
+) -> list[FrontierEntry]:
     return [
         FrontierEntry(
             url=row.url,
@@ -190,12 +300,18 @@ def _age_start(published: str | None, first_seen: datetime | None) -> datetime |
     return first_seen
 
 
-def schedule_due(session: Session, now: datetime, priority: int) -> int:
+def schedule_due(
+    session: Session, now: datetime, priority: int, fetched_before: datetime | None = None
+) -> int:
     """Done entries whose next visit is due by `now` become pending, articles at `priority`
-    (other kinds keep theirs); how many."""
+    (other kinds keep theirs); with `fetched_before`, not those fetched since; how many."""
     return _revisit(
         session,
-        and_(FrontierEntryRow.next_visit_at.is_not(None), FrontierEntryRow.next_visit_at <= now),
+        and_(
+            FrontierEntryRow.next_visit_at.is_not(None),
+            FrontierEntryRow.next_visit_at <= now,
+            *_not_fetched_since(fetched_before),
+        ),
         priority,
     )
 
@@ -230,10 +346,16 @@ def pending_count(session: Session) -> int:
     return int(count or 0)
 
 
-def requeue_failed(session: Session, max_attempts: int) -> int:
+def requeue_failed(
+    session: Session, max_attempts: int, fetched_before: datetime | None = None
+) -> int:
     result = session.execute(
         update(FrontierEntryRow)
-        .where(FrontierEntryRow.state == FAILED, FrontierEntryRow.attempts < max_attempts)
+        .where(
+            FrontierEntryRow.state == FAILED,
+            FrontierEntryRow.attempts < max_attempts,
+            *_not_fetched_since(fetched_before),
+        )
         .values(state=PENDING)
         .execution_options(synchronize_session=False)
     )
@@ -266,6 +388,7 @@ def mark_fetched(
         session.add(row)
     row.attempts += 1
     row.last_fetched_at = raw.fetched_at
+    row.leased_by = row.lease_until = None
     if raw.outcome == "failed" or failure is not None:
         row.state = FAILED
         row.last_error = failure or raw.error or "failed"

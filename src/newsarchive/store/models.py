@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -71,11 +72,26 @@ class FrontierEntryRow(Base):
     last_modified: Mapped[str | None] = mapped_column(Text)
     # When a done entry is due for another (conditional) visit; NULL: only when rediscovered.
     next_visit_at: Mapped[datetime | None] = mapped_column(UTCTimestamp)
+    # Crawls sharing a PostgreSQL archive lease the entries they fetch: the crawl_run holding
+    # it, and until when (renewed while it lives; then anyone may take the entry over).
+    leased_by: Mapped[int | None] = mapped_column(Integer, index=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCTimestamp)
 
     __table_args__ = (
         Index(None, "state", "priority", "id"),
         Index(None, "state", "next_visit_at"),
     )
+
+
+class HostPaceRow(Base):
+    """When the next request to a host may start, for every crawl sharing the archive: the
+    politeness delay holds across them all. Seconds since the epoch by the database's clock,
+    the one clock all the crawls' machines share."""
+
+    __tablename__ = "host_pace"
+
+    host: Mapped[str] = mapped_column(Text, primary_key=True)  # netloc, as the fetcher paces it
+    next_allowed_at: Mapped[float] = mapped_column(Float)
 
 
 class RawBodyRow(Base):
@@ -221,13 +237,17 @@ class ArticleRevisionRow(Base):
     raw_page_id: Mapped[int | None] = mapped_column(ForeignKey("raw_page.id"), index=True)
 
 
-# The full-text index (SQLite FTS5) is a virtual table and its shadow tables, made by the
-# migrations but not modelled here.
-FULL_TEXT_TABLES = "article_fts"
+# The full-text index is made by the migrations but not modelled here: on SQLite an FTS5
+# virtual table and its shadow tables, on PostgreSQL a table of tsvectors (search_pg).
+FULL_TEXT_TABLES = ("article_fts", "article_search")
 
 
 def include_object(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
     """For Alembic's comparisons of the models with a database: skip the full-text tables."""
-    return not (type_ == "table" and name is not None and name.startswith(FULL_TEXT_TABLES))
+    if type_ == "table" and name is not None:
+        return not name.startswith(FULL_TEXT_TABLES)
+    if type_ == "index" and name is not None:
+        return not name.startswith(tuple(f"ix_{table}" for table in FULL_TEXT_TABLES))
+    return True

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from newsarchive.record import Article
 
-from . import articles, search
+from . import articles, fulltext
 from .filters import ArticleFilter, conditions
 from .models import ArticleRow, RawPageRow
 
@@ -86,5 +86,5 @@ def reread_article(
     if changed:
         articles.rewrite_article(session, row, article)
         if searchable:
-            search.index_article(session, row.id, article)
+            fulltext.index_article(session, row.id, article)
     return Reread(changed=changed)

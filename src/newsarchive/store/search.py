@@ -54,11 +54,11 @@ def index_article(session: Session, article_id: int, article: Article) -> None:
             "INSERT INTO article_fts (rowid, title, sapo, body, captions) "
             "VALUES (:id, :title, :sapo, :body, :captions)"
         ),
-        {"id": article_id, **{c: fold(v) for c, v in zip(COLUMNS, _texts(article), strict=True)}},
+        {"id": article_id, **{c: fold(v) for c, v in zip(COLUMNS, texts_of(article), strict=True)}},
     )
 
 
-def _filter_sql(chosen: ArticleFilter) -> tuple[str, dict[str, object]]:
+def filter_sql(chosen: ArticleFilter) -> tuple[str, dict[str, object]]:
     """The filter as SQL conditions on `a` (the article) and their parameters."""
     where, bounds = "", dict[str, object]()
     if chosen.since_bound is not None:
@@ -73,7 +73,7 @@ def _filter_sql(chosen: ArticleFilter) -> tuple[str, dict[str, object]]:
     return where, bounds
 
 
-def _texts(article: Article) -> tuple[str, str, str, str]:
+def texts_of(article: Article) -> tuple[str, str, str, str]:
     return article.title, article.sapo or "", article.body_text, "\n".join(article.captions)
 
 
@@ -82,7 +82,7 @@ def search(
 ) -> list[SearchHit]:
     if not query.strip():
         raise SearchSyntaxError("empty search query")
-    where, bounds = _filter_sql(chosen)
+    where, bounds = filter_sql(chosen)
     highlights = ", ".join(
         f"highlight(article_fts, {i}, :start, :end) AS marked_{name}"
         for i, name in enumerate(COLUMNS)

@@ -90,9 +90,11 @@ def _count(session: Session, column: Any, *where: ColumnElement[bool]) -> int:
 
 
 def _grouped(session: Session, key: Any) -> list[tuple[Any, int]]:
-    """Articles per value of `key`, in the value's order (None last)."""
+    """Articles per value of `key`, in the value's order (None last): by code point on either
+    engine, whatever collation a PostgreSQL database was made with."""
+    order = key.collate("C") if session.get_bind().dialect.name == "postgresql" else key
     rows = session.execute(
-        select(key, func.count(ArticleRow.id)).group_by(key).order_by(key.is_(None), key)
+        select(key, func.count(ArticleRow.id)).group_by(key).order_by(key.is_(None), order)
     )
     return [(value, int(count)) for value, count in rows]
 

@@ -1,0 +1,173 @@
+"""`python -m bench` (what `make bench` runs): every benchmark, side by side in one run; writes
+bench/results.md and prints it.
+
+Sizes and switches come from the environment, for quicker runs:
+
+| variable | default | what |
+|---|---|---|
+| BENCH_ONLY | all | comma list of parse, fidelity, store, crawl, memory, search |
+| BENCH_PARSE_REPEAT | 30 | timed runs per page for newsarchive and the bare parse |
+| BENCH_RIVAL_REPEAT | 5 | timed runs per page for trafilatura and newspaper4k |
+| BENCH_STORE_ARTICLES | 2000 | new articles written through the store |
+| BENCH_STORE_UPDATES | 500 | of them written again, changed |
+| BENCH_CRAWL_ARTICLES | 5000 | articles in the crawled replica (and the smaller memory crawl) |
+| BENCH_MEMORY_LARGE | 20000 | generated articles in the larger memory crawl |
+| BENCH_SEARCH_ARTICLES | 100000 | generated articles in the searched archive |
+| BENCH_CONCURRENCY | 4 | requests in flight, for the crawl and its floor alike |
+| BENCH_PROFILE | 1 | 0: no profiles of the bars not met |
+| BENCH_OUT | bench/results.md | where the results go |
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from . import crawl_speed, fidelity, parse_speed, rivals, search_speed, store_speed
+from .common import CACHE, ROOT, Outcome, env_int, fixture_articles, load_average, machine
+
+ALL = ("parse", "fidelity", "store", "crawl", "memory", "search")
+
+
+def main() -> None:
+    chosen = [b.strip() for b in os.environ.get("BENCH_ONLY", ",".join(ALL)).split(",") if b]
+    unknown = set(chosen) - set(ALL)
+    if unknown:
+        raise SystemExit(f"bench: BENCH_ONLY names unknown benchmarks: {', '.join(unknown)}")
+    profile = os.environ.get("BENCH_PROFILE", "1") != "0"
+    out = Path(os.environ.get("BENCH_OUT", str(ROOT / "bench" / "results.md")))
+    concurrency = env_int("BENCH_CONCURRENCY", 4)
+    crawl_size = env_int("BENCH_CRAWL_ARTICLES", 5000)
+    large = env_int("BENCH_MEMORY_LARGE", 20000)
+    sizes = {
+        "parse repeat": env_int("BENCH_PARSE_REPEAT", 30),
+        "rival repeat": env_int("BENCH_RIVAL_REPEAT", 5),
+        "store articles": env_int("BENCH_STORE_ARTICLES", 2000),
+        "store updates": env_int("BENCH_STORE_UPDATES", 500),
+        "crawl articles": crawl_size,
+        "memory articles": large,
+        "search articles": env_int("BENCH_SEARCH_ARTICLES", 100000),
+        "concurrency": concurrency,
+    }
+    found = rivals.extractors()
+    absent = rivals.missing()
+    for reason in absent.values():
+        print(f"bench: {reason}: its columns are left out", flush=True)
+    pages = fixture_articles()
+    outcomes: list[Outcome] = []
+    load_at_start = load_average()
+    began = time.perf_counter()
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=CACHE, prefix="work-") as folder:
+        work = Path(folder)
+        crawled = None
+        for name in chosen:
+            print(f"bench: {name} …", flush=True)
+            step = time.perf_counter()
+            if name == "parse":
+                outcomes.append(
+                    parse_speed.run(
+                        pages,
+                        repeat=sizes["parse repeat"],
+                        rival_repeat=sizes["rival repeat"],
+                        rivals=found,
+                        profile=profile,
+                    )
+                )
+            elif name == "fidelity":
+                outcomes.append(fidelity.run(pages, rivals=found))
+            elif name == "store":
+                outcomes.append(
+                    store_speed.run(
+                        sizes["store articles"], sizes["store updates"], work, profile=profile
+                    )
+                )
+            elif name == "crawl":
+                outcome, crawled = crawl_speed.run_throughput(
+                    crawl_size, work, CACHE, concurrency=concurrency, profile=profile
+                )
+                outcomes.append(outcome)
+            elif name == "memory":
+                known = {crawl_size: crawled} if crawled else None
+                outcomes.append(
+                    crawl_speed.run_memory(
+                        (crawl_size, large), work, CACHE, concurrency=concurrency, known=known
+                    )
+                )
+            elif name == "search":
+                outcomes.append(search_speed.run(sizes["search articles"], CACHE, progress=True))
+            print(f"bench: {name} done in {time.perf_counter() - step:.0f} s", flush=True)
+    elapsed = time.perf_counter() - began
+    text = report(outcomes, sizes, sorted(absent.values()), elapsed, load_at_start)
+    out.write_text(text, encoding="utf-8")
+    print(text)
+
+
+def report(
+    outcomes: list[Outcome],
+    sizes: dict[str, int],
+    absent: list[str],
+    elapsed: float,
+    load_at_start: str,
+) -> str:
+    box = machine()
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Made by `make bench` on {box['date']}: {box['cpu']}, {box['cores']} cores, "
+        f"Python {box['python']}, {box['platform']}. One run, every figure side by side; "
+        f"{elapsed / 60:.1f} minutes in all. Load average (1 min) at the start "
+        f"{load_at_start}, at the end {box['load']}: anything else running on the machine "
+        "slows the figures down.",
+        "",
+        "Sizes: " + ", ".join(f"{k} {v:,}" for k, v in sizes.items()) + ".",
+        "",
+    ]
+    if absent:
+        lines += [f"Left out: {reason}." for reason in absent] + [""]
+    lines += [
+        "| # | figure | value | floor or rival | ratio | bar | met |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for outcome in outcomes:
+        for f in outcome.figures:
+            cells = (f.section, f.what, f.value, f.against, f.ratio, f.bar, f.verdict)
+            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    lines += ["", METHOD, "", "## Details and profiles", ""]
+    for outcome in outcomes:
+        lines += outcome.details
+    return "\n".join(lines).rstrip() + "\n"
+
+
+METHOD = """## How each figure is measured
+
+1. **Parse**: per fixture article page (`fixtures/site/*.html` with an expected record), the median
+   of repeated timed calls on the page's bytes: `parse_article(bytes, url)`, the bare
+   `LexborHTMLParser(bytes)` (the floor), trafilatura's `bare_extraction` (metadata on, its default
+   extraction) and newspaper4k's `Article.download(input_html=…)` + `parse()` (no network: any
+   connection off 127.0.0.1 is refused while the rivals run). The figure is the median over pages.
+2. **Fidelity**: newsarchive's whole record against the expected JSON, field by field, exactly.
+   The rivals only on the fields they have (title, description → sapo, text → body, date, authors,
+   tags, and trafilatura's categories), compared leniently (body line by line with whitespace
+   folded, authors and tags as sets): their share is an upper bound. Body token F1: 4-gram
+   shingles over `\\w+` tokens of the NFC text, per page, averaged. Leaks: an expected caption or
+   related title found in a tool's body. Dates: right to the minute and written with `+07:00`.
+3. **Store**: generated articles (pages and records made before the clock starts) written one
+   `Archive.record_fetch` each into a new SQLite archive; then `sqlite3.executemany` of every row
+   that run left in every table (full-text table included) into an empty archive of the same
+   schema, in one transaction, with the same pragmas (the floor).
+4. **Crawl**: a generated replica served by `tests/replica.py` in its own process (Nagle off: see
+   `bench/serve.py`), crawled whole by `newsarchive` in another process with `delay = 0`; the
+   floor is a bare `httpx.AsyncClient` loop over the URLs the crawl fetched, with the same
+   concurrency, against the same server.
+5. **Memory**: the peak RSS of the crawl's own process (`VmHWM`; `ru_maxrss` would carry the
+   parent's size over the fork), for two replica sizes.
+6. **Search**: `Archive.search(query, limit=10)` in-process over a generated archive written
+   through `record_fetch` (cached in bench/.cache/), one warm-up then timed runs per query;
+   p50/p95 over all timed runs."""
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""One whole crawl in a process of its own, so its peak RSS is its own: prints one JSON line.
+
+python -m bench.crawl_child --base-url http://127.0.0.1:PORT --db PATH [--concurrency N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import time
+
+from newsarchive.config import Config, CrawlSettings, FetchSettings, StoreSettings
+from newsarchive.crawl import Crawl
+from newsarchive.store import Archive
+
+
+def crawl_config(base_url: str, db: str, concurrency: int) -> Config:
+    """Politeness delays off, everything else as shipped."""
+    return Config(
+        fetch=FetchSettings(delay=0.0, concurrency=concurrency, retries=1, backoff_base=0.01),
+        crawl=CrawlSettings(base_url=base_url),
+        store=StoreSettings(url=f"sqlite:///{db}"),
+    )
+
+
+def crawl_pages(config: Config) -> dict[str, object]:
+    with Archive.open(config.store.url) as archive:
+        start = time.perf_counter()
+        report = asyncio.run(Crawl(config, archive).run())
+        seconds = time.perf_counter() - start
+        articles = archive.article_count()
+    return {
+        "seconds": seconds,
+        "counts": dict(report.counts),
+        "outcomes": dict(report.outcomes),
+        "exit_status": report.exit_status,
+        "articles": articles,
+        "peak_rss_kb": peak_rss_kb(),
+    }
+
+
+def peak_rss_kb() -> int:
+    """This process's peak RSS in KiB: `VmHWM`, the high-water mark of its own address space.
+    Not `ru_maxrss`: Linux carries into it the RSS of the pre-exec copy of the parent, so a
+    crawl started by a big parent would report the parent's size."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--base-url", required=True)
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--concurrency", type=int, default=4)
+    args = parser.parse_args(argv)
+    result = crawl_pages(crawl_config(args.base_url, args.db, args.concurrency))
+    print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()

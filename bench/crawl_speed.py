@@ -1,0 +1,218 @@
+"""4. Crawl throughput and 5. memory: whole crawls of a generated replica on 127.0.0.1.
+
+The replica is `tests/replica.py` serving a site from `generate.py`, in a process of its own; each
+crawl runs in a process of its own too (`crawl_child.py`), so its peak RSS is its own. The floor
+is a bare httpx loop fetching the URLs the crawl fetched, with the same concurrency, against the
+same server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from .common import ROOT, Figure, Outcome
+from .generate import cached_site
+from .profiling import CRAWL_RULES, record
+
+MIN_FLOOR_SHARE = 0.5
+MAX_RSS_MB = 250.0
+MAX_GROWTH = 1.2
+
+
+@contextmanager
+def served(root: Path) -> Iterator[str]:
+    """Serve `root` with tests/replica.py (see bench/serve.py) in a child process; its base URL."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "bench.serve", "--root", str(root), "--port", "0"],
+        cwd=ROOT,
+        env=_child_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        line = child.stdout.readline()
+        found = re.search(r"http://127\.0\.0\.1:\d+", line)
+        if not found:
+            raise RuntimeError(f"the replica server did not start: {line!r}")
+        yield found[0]
+    finally:
+        child.terminate()
+        child.wait(timeout=10)
+
+
+def _child_env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def crawl_command(base_url: str, db: Path, concurrency: int) -> list[str]:
+    return [
+        sys.executable, "-m", "bench.crawl_child",
+        "--base-url", base_url, "--db", str(db), "--concurrency", str(concurrency),
+    ]  # fmt: skip
+
+
+def crawl(base_url: str, db: Path, concurrency: int) -> dict[str, Any]:
+    """One whole crawl into a new archive `db`, in a child process; what it reports."""
+    for path in db.parent.glob(db.name + "*"):
+        path.unlink()
+    done = subprocess.run(
+        crawl_command(base_url, db, concurrency),
+        cwd=ROOT,
+        env=_child_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"the crawl failed: {done.stderr.strip().splitlines()[-1:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def fetched_urls(db: Path) -> list[str]:
+    """What the crawl fetched, in order (the mirror's addresses)."""
+    with sqlite3.connect(db) as conn:
+        return [row[0] for row in conn.execute("SELECT fetch_url FROM raw_page ORDER BY id")]
+
+
+async def _fetch_all(urls: list[str], concurrency: int) -> int:
+    slots = asyncio.Semaphore(concurrency)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=30.0) as client:
+
+        async def one(url: str) -> int:
+            async with slots:
+                response = await client.get(url)
+                await response.aread()
+                return response.status_code
+
+        statuses = await asyncio.gather(*(one(url) for url in urls))
+    return sum(1 for status in statuses if status == 200)
+
+
+def fetch_floor(urls: list[str], concurrency: int) -> tuple[float, int]:
+    """Seconds for a bare httpx loop to fetch `urls`, `concurrency` at a time; how many 200s."""
+    start = time.perf_counter()
+    ok = asyncio.run(_fetch_all(urls, concurrency))
+    return time.perf_counter() - start, ok
+
+
+def run_throughput(
+    articles: int, workdir: Path, cache: Path, *, concurrency: int, profile: bool = True
+) -> tuple[Outcome, dict[str, Any]]:
+    site = cached_site(articles, cache)
+    db = workdir / f"crawl-{articles}.db"
+    with served(site) as base_url:
+        result = crawl(base_url, db, concurrency)
+        urls = fetched_urls(db)
+        floor_seconds, floor_ok = fetch_floor(urls, concurrency)
+    pages = int(result["counts"].get("fetched", 0))
+    rate, floor_rate = pages / result["seconds"], len(urls) / floor_seconds
+    share = rate / floor_rate
+    outcome = Outcome(numbers={"crawl_rate": rate, "crawl_floor_rate": floor_rate})
+    outcome.figures.append(
+        Figure(
+            "4. Crawl throughput",
+            f"whole crawl of {articles:,} generated articles ({pages:,} pages, "
+            f"{result['articles']:,} stored), concurrency {concurrency}",
+            f"{rate:,.0f} pages/s",
+            f"bare httpx loop, same URLs: {floor_rate:,.0f} pages/s",
+            f"{share:.2f} of the floor",
+            "≥ 0.5 of the floor",
+            share >= MIN_FLOOR_SHARE,
+        )
+    )
+    outcome.details += [
+        f"Crawl of {articles:,} articles: {result['seconds']:.1f} s "
+        f"({1000 / rate:.1f} ms a page), counts {result['counts']}, fetch outcomes "
+        f"{result['outcomes']}; floor: {len(urls):,} URLs in {floor_seconds:.1f} s "
+        f"({1000 / floor_rate:.2f} ms a page), {floor_ok:,} answered 200.",
+        "",
+    ]
+    if profile and share < MIN_FLOOR_SHARE:
+        outcome.details += profile_crawl(min(articles, 1000), workdir, cache, concurrency)
+    return outcome, result
+
+
+def profile_crawl(articles: int, workdir: Path, cache: Path, concurrency: int) -> list[str]:
+    """Where a crawl's wall time goes (idle samples included: waiting on the server shows as
+    the event loop)."""
+    site = cached_site(articles, cache)
+    db = workdir / "crawl-profile.db"
+    for path in workdir.glob("crawl-profile.db*"):
+        path.unlink()
+    with served(site) as base_url:
+        return record(
+            crawl_command(base_url, db, concurrency),
+            CRAWL_RULES,
+            within="crawl_pages",
+            native=False,
+            idle=True,
+            title=f"Where a crawl's wall time goes ({articles:,} articles, idle included)",
+        )
+
+
+def run_memory(
+    sizes: tuple[int, int],
+    workdir: Path,
+    cache: Path,
+    *,
+    concurrency: int,
+    known: dict[int, dict[str, Any]] | None = None,
+) -> Outcome:
+    """Peak RSS of whole crawls of two sizes (a crawl already made for a size is reused)."""
+    peaks: dict[int, float] = {}
+    details = []
+    for size in sizes:
+        result = (known or {}).get(size)
+        if result is None:
+            site = cached_site(size, cache)
+            with served(site) as base_url:
+                result = crawl(base_url, workdir / f"crawl-{size}.db", concurrency)
+        peaks[size] = result["peak_rss_kb"] / 1024
+        details.append(
+            f"Crawl of {size:,} articles: peak RSS {peaks[size]:.0f} MB, "
+            f"{result['counts'].get('fetched', 0):,} pages in {result['seconds']:.1f} s."
+        )
+    small, large = sizes
+    growth = peaks[large] / peaks[small]
+    section = "5. Memory"
+    outcome = Outcome(numbers={"rss_mb": peaks})
+    for size in sizes:
+        outcome.figures.append(
+            Figure(
+                section,
+                f"peak RSS, crawl of {size:,} articles",
+                f"{peaks[size]:.0f} MB",
+                bar=f"< {MAX_RSS_MB:.0f} MB",
+                met=peaks[size] < MAX_RSS_MB,
+            )
+        )
+    outcome.figures.append(
+        Figure(
+            section,
+            f"growth from {small:,} to {large:,} articles",
+            f"{peaks[large]:.0f} MB",
+            f"{small:,} articles: {peaks[small]:.0f} MB",
+            f"{growth:.2f}×",
+            f"< {MAX_GROWTH}×",
+            growth < MAX_GROWTH,
+        )
+    )
+    outcome.details += [*details, ""]
+    return outcome

@@ -1,0 +1,106 @@
+"""1. Parse speed: time per fixture article page of `parse_article`, against the bare Lexbor parse
+of the same bytes (the floor) and against the rivals' extraction of the same page."""
+
+from __future__ import annotations
+
+import statistics
+import sys
+from functools import partial
+
+from selectolax.lexbor import LexborHTMLParser
+
+from newsarchive import parse_article
+
+from .common import Figure, FixtureArticle, Outcome, loopback_only, median_time
+from .profiling import PARSE_RULES, in_process, record
+from .rivals import Extractor
+
+MAX_PARSE_RATIO = 2.5  # extraction at most this many times the bare parse
+MIN_RIVAL_RATIO = 10.0  # at least this many times faster than trafilatura
+
+
+def run(
+    pages: list[FixtureArticle],
+    *,
+    repeat: int,
+    rival_repeat: int,
+    rivals: dict[str, Extractor],
+    profile: bool = True,
+) -> Outcome:
+    """Per page, the median of `repeat` runs (`rival_repeat` for the slower rivals); the figure
+    is the median over the pages of those medians."""
+    per_page: dict[str, list[float]] = {"newsarchive": [], "lexbor": []}
+    per_page |= {name: [] for name in rivals}
+    for page in pages:
+        html, url = page.html, page.fetched_url
+        per_page["newsarchive"].append(median_time(partial(parse_article, html, url), repeat))
+        per_page["lexbor"].append(median_time(partial(LexborHTMLParser, html), repeat))
+        with loopback_only():
+            for name, extract in rivals.items():
+                per_page[name].append(median_time(partial(extract, html, url), rival_repeat))
+    median = {name: statistics.median(times) for name, times in per_page.items()}
+    ours, floor = median["newsarchive"], median["lexbor"]
+    outcome = Outcome(numbers={f"parse_{k}_ms": v * 1000 for k, v in median.items()})
+    section = "1. Parse speed"
+    ratio = ours / floor
+    outcome.figures.append(
+        Figure(
+            section,
+            f"`parse_article`, median per page ({len(pages)} fixture pages)",
+            _ms(ours),
+            f"bare `LexborHTMLParser(bytes)`: {_ms(floor)}",
+            f"{ratio:.1f}× the floor",
+            f"≤ {MAX_PARSE_RATIO}× the floor",
+            ratio <= MAX_PARSE_RATIO,
+        )
+    )
+    for name in rivals:
+        speedup = median[name] / ours
+        outcome.figures.append(
+            Figure(
+                section,
+                f"`parse_article` vs {name}",
+                _ms(ours),
+                f"{name}: {_ms(median[name])}",
+                f"{speedup:.1f}× faster",
+                f"≥ {MIN_RIVAL_RATIO:.0f}× faster" if name == "trafilatura" else "",
+                speedup >= MIN_RIVAL_RATIO if name == "trafilatura" else None,
+            )
+        )
+    outcome.details += _per_page_table(pages, per_page)
+    if profile and ratio > MAX_PARSE_RATIO:
+        outcome.details += _profile(pages, repeat)
+    return outcome
+
+
+def _per_page_table(pages: list[FixtureArticle], per_page: dict[str, list[float]]) -> list[str]:
+    names = list(per_page)
+    lines = [
+        "### Parse speed per page (median ms)",
+        "",
+        "| page | layout | " + " | ".join(names) + " | ours ÷ lexbor |",
+        "|---|---|" + "---:|" * (len(names) + 1),
+    ]
+    for i, page in enumerate(pages):
+        cells = " | ".join(f"{per_page[n][i] * 1000:.3f}" for n in names)
+        ratio = per_page["newsarchive"][i] / per_page["lexbor"][i]
+        lines.append(f"| {page.name[:48]} | {page.expected['layout']} | {cells} | {ratio:.1f}× |")
+    return [*lines, ""]
+
+
+def _profile(pages: list[FixtureArticle], repeat: int) -> list[str]:
+    """Where `parse_article` spends its time, over every fixture page many times."""
+    title = "Where `parse_article` spends its time (all fixture pages)"
+    rounds = max(50, repeat * 5)
+    found = record(
+        [sys.executable, "-m", "bench.profile_target", "parse", "--size", str(rounds)],
+        PARSE_RULES,
+        within="parse_pages",
+        native=True,
+        title=title,
+    )
+    return found or in_process(lambda: [parse_article(p.html, p.fetched_url) for p in pages], title)
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.3f} ms"

@@ -1,0 +1,184 @@
+"""3. Store speed: articles per second written through `Archive.record_fetch` (raw page, article
+with its parts, full-text index, frontier, revisions where the store keeps them), against plain
+`sqlite3.executemany` of the very rows that run left behind, into the same tables (the floor).
+
+The workload: `count` new articles, then `updates` of them fetched again with one paragraph
+changed (the store's update path: a new raw page, the article rewritten, a revision where the
+schema has one). Pages and records are made before the clock starts.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from newsarchive.record import Article
+from newsarchive.store import Archive, RawPage
+from newsarchive.store.dialect import SQLITE_PRAGMAS
+from newsarchive.store.models import Base
+
+from .common import Figure, Outcome
+from .generate import Replica
+from .profiling import STORE_RULES, in_process, record
+
+MIN_FLOOR_SHARE = 1 / 3
+MIN_RATE = 1000.0  # articles per second
+_HEADERS = (("content-type", "text/html; charset=utf-8"), ("server", "nginx"))
+
+
+@dataclass(frozen=True)
+class Fetch:
+    raw: RawPage
+    article: Article
+
+
+def fetches(count: int, updates: int, seed: int = 11) -> list[Fetch]:
+    """`count` new articles, then the first `updates` of them again, changed."""
+    site = Replica(count, seed)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    found = []
+    for i in range(count):
+        found.append(_fetch(site.article(i), site.page(i), start + timedelta(seconds=i)))
+    for i in range(min(updates, count)):
+        changed = site.changed(i)
+        page = site.page(i).replace(b"</body>", b"<!-- updated --></body>")
+        found.append(_fetch(changed, page, start + timedelta(days=1, seconds=i)))
+    return found
+
+
+def _fetch(article: Article, page: bytes, at: datetime) -> Fetch:
+    raw = RawPage(
+        url=article.url,
+        fetch_url=article.url,
+        final_url=article.url,
+        status=200,
+        outcome="ok",
+        headers=_HEADERS,
+        body=page,
+        fetched_at=at,
+    )
+    return Fetch(raw, article)
+
+
+def write_through_store(items: list[Fetch], db: Path) -> float:
+    """Seconds to record every fetch through the store, one call each, into a new archive."""
+    with Archive.open(f"sqlite:///{db}") as archive:
+        start = time.perf_counter()
+        for item in items:
+            archive.record_fetch(item.raw, article=item.article, page_kind="article")
+        return time.perf_counter() - start
+
+
+def tables_in_order(db: Path) -> list[str]:
+    """The archive's tables, parents before children, the full-text table last (its shadow
+    tables are its own business)."""
+    with sqlite3.connect(db) as conn:
+        present = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    ordered = [t.name for t in Base.metadata.sorted_tables if t.name in present]
+    extra = sorted(
+        name
+        for name in present
+        if name not in ordered
+        and name != "alembic_version"
+        and not name.startswith(("sqlite_", "article_fts"))
+        and _is_table(db, name)
+    )
+    return ordered + extra + (["article_fts"] if "article_fts" in present else [])
+
+
+def _is_table(db: Path, name: str) -> bool:
+    with sqlite3.connect(db) as conn:
+        row = conn.execute("SELECT type FROM sqlite_master WHERE name = ?", (name,)).fetchone()
+    return bool(row and row[0] == "table")
+
+
+def write_floor(source: Path, target: Path) -> tuple[float, dict[str, int]]:
+    """Seconds to insert every row of `source` into the same tables of the empty archive
+    `target` with plain `executemany`, in one transaction; and the rows per table."""
+    Archive.open(f"sqlite:///{target}").close()  # the same schema, made the same way
+    rows: dict[str, tuple[str, list[tuple[object, ...]]]] = {}
+    with sqlite3.connect(source) as conn:
+        for table in tables_in_order(source):
+            if table == "article_fts":
+                columns = ["rowid", *_fts_columns(conn)]
+            else:
+                columns = [c[1] for c in conn.execute(f'PRAGMA table_info("{table}")')]
+            names = ", ".join(columns)
+            found = conn.execute(f'SELECT {names} FROM "{table}"').fetchall()
+            marks = ", ".join("?" for _ in columns)
+            rows[table] = (f'INSERT INTO "{table}" ({names}) VALUES ({marks})', found)
+    conn = sqlite3.connect(target, isolation_level=None)
+    try:
+        for pragma in SQLITE_PRAGMAS:
+            conn.execute(pragma)
+        start = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        for statement, values in rows.values():
+            conn.executemany(statement, values)
+        conn.execute("COMMIT")
+        seconds = time.perf_counter() - start
+    finally:
+        conn.close()
+    return seconds, {table: len(values) for table, (_, values) in rows.items()}
+
+
+def _fts_columns(conn: sqlite3.Connection) -> list[str]:
+    return [c[1] for c in conn.execute('PRAGMA table_info("article_fts")')]
+
+
+def run(count: int, updates: int, workdir: Path, *, profile: bool = True) -> Outcome:
+    items = fetches(count, updates)
+    store_db, floor_db = workdir / "store.db", workdir / "floor.db"
+    for path in workdir.glob("*.db*"):
+        path.unlink()
+    seconds = write_through_store(items, store_db)
+    floor_seconds, counts = write_floor(store_db, floor_db)
+    writes = len(items)
+    rate, floor_rate = writes / seconds, writes / floor_seconds
+    share = rate / floor_rate
+    met = share >= MIN_FLOOR_SHARE and rate >= MIN_RATE
+    section = "3. Store speed"
+    outcome = Outcome(numbers={"store_rate": rate, "store_floor_rate": floor_rate})
+    outcome.figures.append(
+        Figure(
+            section,
+            f"`record_fetch`: {count} new + {min(updates, count)} changed articles",
+            f"{rate:,.0f} articles/s",
+            f"`executemany` of the same rows: {floor_rate:,.0f} articles/s",
+            f"{share:.3f} of the floor (1/{1 / share:.0f})",
+            "≥ 1/3 of the floor and ≥ 1,000/s",
+            met,
+        )
+    )
+    outcome.details += [
+        "### Rows written by the store run (and by the floor)",
+        "",
+        "| table | rows |",
+        "|---|---:|",
+        *(f"| {table} | {n:,} |" for table, n in counts.items()),
+        "",
+    ]
+    if profile and not met:
+        outcome.details += profile_store(min(count, 1000))
+    return outcome
+
+
+def profile_store(count: int) -> list[str]:
+    title = f"Where `record_fetch` spends its time ({count} new + {count // 4} changed)"
+    found = record(
+        [sys.executable, "-m", "bench.profile_target", "store", "--size", str(count)],
+        STORE_RULES,
+        within="write_through_store",
+        native=True,
+        title=title,
+    )
+    if found:
+        return found
+    items = fetches(count, count // 4)
+    with tempfile.TemporaryDirectory() as folder:
+        return in_process(lambda: write_through_store(items, Path(folder) / "p.db"), title)

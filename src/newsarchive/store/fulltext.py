@@ -1,0 +1,40 @@
+"""Full-text search on the archive's engine: SQLite's FTS5 (`search`) or PostgreSQL's tsvector
+(`search_pg`), the same queries and the same answers."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, text
+from sqlalchemy.orm import Session
+
+from newsarchive.record import Article
+
+from . import search, search_pg
+from .filters import ALL_ARTICLES, ArticleFilter
+from .search import SearchHit
+
+
+def _on_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def index_article(session: Session, article_id: int, article: Article) -> None:
+    """(Re)index one article, in the session's transaction."""
+    if _on_postgresql(session):
+        search_pg.index_article(session, article_id, article)
+    else:
+        search.index_article(session, article_id, article)
+
+
+def find(
+    session: Session, query: str, limit: int, chosen: ArticleFilter = ALL_ARTICLES
+) -> list[SearchHit]:
+    """Articles matching `query` (FTS5's syntax), diacritics ignored, best first."""
+    if _on_postgresql(session):
+        return search_pg.search(session, query, limit, chosen)
+    return search.search(session, query, limit, chosen)
+
+
+def clear(connection: Connection) -> None:
+    """Empty the index (its articles are being replaced)."""
+    table = "article_search" if connection.dialect.name == "postgresql" else "article_fts"
+    connection.execute(text(f"DELETE FROM {table}"))

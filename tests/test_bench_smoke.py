@@ -1,0 +1,144 @@
+"""The benchmarks of `make bench` keep working: each runs here on a tiny input. Nothing is timed
+here; the rival tools' parts are skipped when the `bench` extra is not installed."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import crawl_speed, fidelity, parse_speed, rivals, search_speed, store_speed  # noqa: E402
+from bench.common import fixture_articles  # noqa: E402
+from bench.generate import GENERATOR_VERSION, Replica, cached_site  # noqa: E402
+from bench.profiling import summarize  # noqa: E402
+from newsarchive import parse_article  # noqa: E402
+
+MISSING_RIVALS = rivals.missing()
+
+
+def test_every_generated_page_parses_to_the_record_the_generator_made() -> None:
+    site = Replica(60, seed=3)
+    assert {spec.layout for spec in site.specs} == {"A", "B", "C"}
+    for spec in site.specs:
+        record = parse_article(site.page(spec.index), spec.url).to_dict()
+        expected = site.article(spec.index).to_dict()
+        del record["parser_version"], expected["parser_version"]
+        assert record == expected, spec.path
+
+
+def test_generated_articles_differ_from_one_another() -> None:
+    site = Replica(40, seed=3)
+    bodies = {site.article(i).body_text for i in range(40)}
+    titles = {site.article(i).title for i in range(40)}
+    assert len(bodies) == 40
+    assert len(titles) > 30
+
+
+def test_a_generated_site_lists_every_article_in_its_sitemaps(tmp_path: Path) -> None:
+    root = cached_site(30, tmp_path)
+    site = Replica(30)
+    assert (root / "404.html").is_file() and (root / "robots.txt").is_file()
+    listed = "".join(p.read_text("utf-8") for p in (root / "sitemaps").glob("*.xml"))
+    for spec in site.specs:
+        assert (root / spec.path.lstrip("/")).is_file()
+        assert f"<loc>https://kinhtedothi.vn{spec.path}</loc>" in listed
+    assert (root / "kinh-te" / "index.html").is_file()
+    assert (root / "rss" / "home.rss").is_file()
+
+
+def test_the_parse_benchmark_reports_newsarchive_against_the_bare_parse() -> None:
+    pages = fixture_articles(2)
+    outcome = parse_speed.run(pages, repeat=1, rival_repeat=1, rivals={}, profile=False)
+    first = outcome.figures[0]
+    assert first.section == "1. Parse speed" and first.met in (True, False)
+    assert "LexborHTMLParser" in first.against
+
+
+def test_a_parse_profile_says_where_the_time_goes() -> None:
+    lines = parse_speed._profile(fixture_articles(2), 1)
+    assert lines[0].startswith("### Where `parse_article` spends its time")
+
+
+def test_the_fidelity_benchmark_finds_every_field_of_ours_exact() -> None:
+    outcome = fidelity.run(fixture_articles(2), rivals={})
+    assert outcome.figures[0].met is True
+    assert outcome.numbers["fidelity_newsarchive"]["f1"] == 1.0
+
+
+@pytest.mark.skipif(bool(MISSING_RIVALS), reason="; ".join(MISSING_RIVALS.values()))
+def test_the_rival_tools_read_the_pages_they_are_given() -> None:
+    found = rivals.extractors()
+    pages = fixture_articles(2)
+    speed = parse_speed.run(pages, repeat=1, rival_repeat=1, rivals=found, profile=False)
+    assert [f.what for f in speed.figures][1:] == [
+        f"`parse_article` vs {name}" for name in ("trafilatura", "newspaper4k")
+    ]
+    scores = fidelity.run(pages, rivals=found).numbers
+    for name in found:
+        assert scores[f"fidelity_{name}"]["f1"] > 0.5  # they read the body, not an empty page
+
+
+def test_body_token_f1_counts_four_word_shingles() -> None:
+    assert fidelity.token_f1("a b c d e", "a b c d e") == 1.0
+    # {abcd, bcde} against {abcd, bcdx}: one shingle in common of two each.
+    assert fidelity.token_f1("a b c d e", "a b c d x") == 0.5
+    assert fidelity.token_f1("", "a b c d") == 0.0
+
+
+def test_a_caption_inside_a_body_is_a_leak() -> None:
+    expected = {"body_text": "Đoạn một.", "captions": ["Ảnh minh họa"], "related": []}
+    assert fidelity.leaks("Đoạn một.\nẢnh minh  họa", expected) == ["Ảnh minh họa"]
+    assert fidelity.leaks("Đoạn một.", expected) == []
+
+
+def test_the_store_floor_writes_exactly_the_rows_the_store_wrote(tmp_path: Path) -> None:
+    outcome = store_speed.run(20, 5, tmp_path, profile=False)
+    assert outcome.figures[0].met in (True, False)
+    tables = store_speed.tables_in_order(tmp_path / "store.db")
+    assert "article_fts" in tables and "article" in tables
+    with sqlite3.connect(tmp_path / "store.db") as a, sqlite3.connect(tmp_path / "floor.db") as b:
+        for table in tables:
+            query = f'SELECT count(*) FROM "{table}"'
+            assert a.execute(query).fetchone() == b.execute(query).fetchone(), table
+        assert a.execute("SELECT count(*) FROM article").fetchone() == (20,)
+        assert a.execute("SELECT count(*) FROM raw_page").fetchone() == (25,)
+
+
+def test_the_crawl_benchmark_crawls_a_generated_replica_whole(tmp_path: Path) -> None:
+    outcome, result = crawl_speed.run_throughput(
+        20, tmp_path, tmp_path / "cache", concurrency=2, profile=False
+    )
+    assert result["articles"] == 20
+    assert result["exit_status"] == 0
+    assert outcome.figures[0].section == "4. Crawl throughput"
+    memory = crawl_speed.run_memory(
+        (20, 30), tmp_path, tmp_path / "cache", concurrency=2, known={20: result}
+    )
+    assert [f.section for f in memory.figures] == ["5. Memory"] * 3
+    assert memory.numbers["rss_mb"][30] > 0
+
+
+def test_the_search_benchmark_runs_its_ten_queries(tmp_path: Path) -> None:
+    outcome = search_speed.run(200, tmp_path)
+    assert outcome.figures[0].section == "6. Search"
+    rows = [line for line in outcome.details if line.startswith("| `")]
+    assert len(rows) == len(search_speed.QUERIES) == 10
+    # Built once, then reused.
+    assert (tmp_path / f"search-200-g{GENERATOR_VERSION}.db.complete").exists()
+
+
+def test_profile_samples_are_charged_to_the_first_matching_place() -> None:
+    raw = (
+        "main (x.py:1);parse_pages (bench/profile_target.py:3);clean (parse/text.py:9) 3\n"
+        "main (x.py:1);parse_pages (bench/profile_target.py:3);_labels (newsarchive/parse/a.py:2) 1\n"
+        "main (x.py:1);setup (bench/x.py:1) 5\n"
+    )
+    rules = (("text", ("parse/text.py",)), ("parse", ("newsarchive/parse/",)))
+    lines = summarize(raw, rules, within="parse_pages", title="t")
+    assert "| text | 3 | 75% |" in lines
+    assert "| parse | 1 | 25% |" in lines
