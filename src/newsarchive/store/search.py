@@ -83,32 +83,39 @@ def search(
     if not query.strip():
         raise SearchSyntaxError("empty search query")
     where, bounds = filter_sql(chosen)
+    # Rank first, then mark up only the rows shown: highlight() over every match before the
+    # LIMIT cost three times as much on a large archive (bench/results.md, search).
+    # The join to `article` is paid for every match, so only a filter brings it in.
+    source = "article_fts JOIN article AS a ON a.id = article_fts.rowid" if where else "article_fts"
+    ranked = text(
+        f"SELECT article_fts.rowid AS id, bm25(article_fts, {', '.join(map(str, WEIGHTS))}) "
+        f"AS rank FROM {source} WHERE article_fts MATCH :query{where} ORDER BY rank LIMIT :limit"
+    )
+    if chosen.categories is not None:
+        ranked = ranked.bindparams(bindparam("categories", expanding=True))
     highlights = ", ".join(
         f"highlight(article_fts, {i}, :start, :end) AS marked_{name}"
         for i, name in enumerate(COLUMNS)
     )
-    statement = text(
-        "SELECT a.id, a.url, a.title, a.sapo, a.body_text, a.published_at, "
-        f"bm25(article_fts, {', '.join(map(str, WEIGHTS))}) AS rank, {highlights} "
+    shown = text(
+        f"SELECT a.id, a.url, a.title, a.sapo, a.body_text, a.published_at, {highlights} "
         "FROM article_fts JOIN article AS a ON a.id = article_fts.rowid "
-        f"WHERE article_fts MATCH :query{where} ORDER BY rank LIMIT :limit"
-    )
-    if chosen.categories is not None:
-        statement = statement.bindparams(bindparam("categories", expanding=True))
-    parameters = {
-        "query": fold_query(query),
-        "start": MATCH_START,
-        "end": MATCH_END,
-        "limit": limit,
-        **bounds,
-    }
+        "WHERE article_fts MATCH :query AND article_fts.rowid IN :ids"
+    ).bindparams(bindparam("ids", expanding=True))
+    folded = fold_query(query)
     try:
-        rows = session.execute(statement, parameters).all()
+        order = session.execute(ranked, {"query": folded, "limit": limit, **bounds}).all()
+        rank = {row.id: float(row.rank) for row in order}
+        found = session.execute(
+            shown,
+            {"query": folded, "start": MATCH_START, "end": MATCH_END, "ids": list(rank)},
+        ).all()
     except OperationalError as exc:
         message = one_line(exc.orig)
         if message.startswith(_QUERY_ERRORS):
             raise SearchSyntaxError(f"bad search query {query!r}: {message}") from exc
         raise StoreError(f"search failed: {message}") from exc
+    rows = sorted(found, key=lambda row: rank[row.id])
     captions: dict[int, list[str]] = defaultdict(list)
     for article_id, caption in session.execute(
         select(ArticleCaptionRow.article_id, ArticleCaptionRow.text)
@@ -131,7 +138,7 @@ def search(
                 title=row.title,
                 published_at=row.published_at,
                 snippet=snippet(originals, marked),
-                score=-float(row.rank),
+                score=-rank[row.id],
             )
         )
     return hits
