@@ -26,7 +26,7 @@ from newsarchive.record import Article
 from .errors import SearchSyntaxError
 from .filters import ALL_ARTICLES, ArticleFilter
 from .fold import MATCH_END, MATCH_START, fold
-from .models import ArticleCaptionRow
+from .models import ArticleCaptionRow, ArticleRow
 from .search import COLUMNS, SearchHit, filter_sql, snippet, texts_of
 
 # FTS5's unicode61 tokenizer: a word is a run of letters and digits; the rest separates.
@@ -344,17 +344,25 @@ def search(
     if parsed is None:
         return []
     where, bounds = filter_sql(chosen)
-    statement = text(
-        "SELECT a.id, a.url, a.title, a.sapo, a.body_text, a.published_at, "
-        "ts_rank(CAST(:weights AS real[]), s.document, q.query) AS rank "
-        "FROM article_search AS s JOIN article AS a ON a.id = s.article_id, "
-        "(SELECT CAST(:query AS tsquery) AS query) AS q "
-        f"WHERE s.document @@ q.query{where} ORDER BY rank DESC, a.id LIMIT :limit"
-    )
+    statement = text(_ranked_with_filter(where) if where else _RANKED)
     if chosen.categories is not None:
         statement = statement.bindparams(bindparam("categories", expanding=True))
     parameters = {"query": tsquery(parsed), "weights": RANK_WEIGHTS, "limit": limit, **bounds}
-    rows = session.execute(statement, parameters).all()
+    rank = {row.id: float(row.rank) for row in session.execute(statement, parameters)}
+    place = {article_id: at for at, article_id in enumerate(rank)}  # best first
+    rows = sorted(
+        session.execute(
+            select(
+                ArticleRow.id,
+                ArticleRow.url,
+                ArticleRow.title,
+                ArticleRow.sapo,
+                ArticleRow.body_text,
+                ArticleRow.published_at,
+            ).where(ArticleRow.id.in_(list(rank)))
+        ).all(),
+        key=lambda row: place[row.id],
+    )
     captions: dict[int, list[str]] = defaultdict(list)
     for article_id, caption in session.execute(
         select(ArticleCaptionRow.article_id, ArticleCaptionRow.text)
@@ -378,10 +386,30 @@ def search(
                 title=row.title,
                 published_at=row.published_at,
                 snippet=snippet(originals, marked),
-                score=float(row.rank),
+                score=rank[row.id],
             )
         )
     return hits
+
+
+# The best matches, ranked; the articles shown are read after, only they. Reading a tsvector
+# costs far more than PostgreSQL's planner reckons, so the query's shape decides how many are
+# read: without a filter every match (the GIN index cannot rank), with one only the articles it
+# keeps (OFFSET 0 keeps the lateral subquery a probe by id per article, not a scan of all).
+_RANK = "ts_rank(CAST(:weights AS real[]), s.document, CAST(:query AS tsquery))"
+_RANKED = (
+    f"SELECT s.article_id AS id, {_RANK} AS rank FROM article_search AS s "
+    "WHERE s.document @@ CAST(:query AS tsquery) ORDER BY rank DESC, s.article_id LIMIT :limit"
+)
+
+
+def _ranked_with_filter(where: str) -> str:
+    return (
+        "SELECT a.id, r.rank FROM article AS a CROSS JOIN LATERAL ("
+        f"SELECT {_RANK} AS rank FROM article_search AS s WHERE s.article_id = a.id "
+        f"AND s.document @@ CAST(:query AS tsquery) OFFSET 0) AS r WHERE TRUE{where} "
+        "ORDER BY r.rank DESC, a.id LIMIT :limit"
+    )
 
 
 def _without_empty_columns(query: Query) -> Query:
