@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.exc import OperationalError
@@ -116,21 +117,10 @@ def search(
             raise SearchSyntaxError(f"bad search query {query!r}: {message}") from exc
         raise StoreError(f"search failed: {message}") from exc
     rows = sorted(found, key=lambda row: rank[row.id])
-    captions: dict[int, list[str]] = defaultdict(list)
-    for article_id, caption in session.execute(
-        select(ArticleCaptionRow.article_id, ArticleCaptionRow.text)
-        .where(ArticleCaptionRow.article_id.in_([row.id for row in rows]))
-        .order_by(ArticleCaptionRow.article_id, ArticleCaptionRow.position)
-    ):
-        captions[article_id].append(caption)
+    captions = captions_of(session, [row.id for row in rows])
     hits = []
     for row in rows:
-        originals = {
-            "title": row.title,
-            "sapo": row.sapo or "",
-            "body": row.body_text,
-            "captions": "\n".join(captions[row.id]),
-        }
+        originals = originals_of(row, captions)
         marked = {name: getattr(row, f"marked_{name}") or "" for name in COLUMNS}
         hits.append(
             SearchHit(
@@ -142,6 +132,28 @@ def search(
             )
         )
     return hits
+
+
+def captions_of(session: Session, article_ids: list[int]) -> dict[int, list[str]]:
+    """The captions of the articles shown, in order: the fourth searched column."""
+    captions: dict[int, list[str]] = defaultdict(list)
+    for article_id, caption in session.execute(
+        select(ArticleCaptionRow.article_id, ArticleCaptionRow.text)
+        .where(ArticleCaptionRow.article_id.in_(article_ids))
+        .order_by(ArticleCaptionRow.article_id, ArticleCaptionRow.position)
+    ):
+        captions[article_id].append(caption)
+    return captions
+
+
+def originals_of(row: Any, captions: dict[int, list[str]]) -> dict[str, str]:
+    """A shown article's searched columns as stored, for its snippet."""
+    return {
+        "title": row.title,
+        "sapo": row.sapo or "",
+        "body": row.body_text,
+        "captions": "\n".join(captions[row.id]),
+    }
 
 
 def snippet(originals: dict[str, str], marked: dict[str, str]) -> str:

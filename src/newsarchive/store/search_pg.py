@@ -26,8 +26,8 @@ from newsarchive.record import Article
 from .errors import SearchSyntaxError
 from .filters import ALL_ARTICLES, ArticleFilter
 from .fold import MATCH_END, MATCH_START, fold
-from .models import ArticleCaptionRow, ArticleRow
-from .search import COLUMNS, SearchHit, filter_sql, snippet, texts_of
+from .models import ArticleRow
+from .search import COLUMNS, SearchHit, captions_of, filter_sql, originals_of, snippet, texts_of
 
 # FTS5's unicode61 tokenizer: a word is a run of letters and digits; the rest separates.
 WORD = re.compile(r"[^\W_]+")
@@ -363,22 +363,11 @@ def search(
         ).all(),
         key=lambda row: place[row.id],
     )
-    captions: dict[int, list[str]] = defaultdict(list)
-    for article_id, caption in session.execute(
-        select(ArticleCaptionRow.article_id, ArticleCaptionRow.text)
-        .where(ArticleCaptionRow.article_id.in_([row.id for row in rows]))
-        .order_by(ArticleCaptionRow.article_id, ArticleCaptionRow.position)
-    ):
-        captions[article_id].append(caption)
+    captions = captions_of(session, [row.id for row in rows])
     shown = phrases(parsed)
     hits = []
     for row in rows:
-        originals = {
-            "title": row.title,
-            "sapo": row.sapo or "",
-            "body": row.body_text,
-            "captions": "\n".join(captions[row.id]),
-        }
+        originals = originals_of(row, captions)
         marked = {name: highlight(originals[name], name, shown) for name in COLUMNS}
         hits.append(
             SearchHit(
