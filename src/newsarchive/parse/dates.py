@@ -4,7 +4,7 @@ always returned as ISO 8601 to the second in Hanoi time: `2024-03-15T16:05:00+07
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 from ..site import HANOI
 
@@ -63,7 +63,3 @@ def parse_visible(text: str) -> str | None:
     except ValueError:
         return None
     return to_hanoi_iso(moment)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
