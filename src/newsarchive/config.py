@@ -80,6 +80,7 @@ class CrawlSettings:
     failure_window: int = 30
     failure_share: float = 0.8
     alarm_missing_share: float = 0.1
+    write_batch: int = 50
 
     @property
     def revisit_rules(self) -> tuple[RevisitRule, ...]:
@@ -211,6 +212,7 @@ def _validate(config: Config) -> None:
         "fetch.slow_response": f.slow_response,
         "fetch.page_deadline": f.page_deadline,
         "crawl.failure_window": config.crawl.failure_window,
+        "crawl.write_batch": config.crawl.write_batch,
     }
     for key, value in positive.items():
         if value <= 0:

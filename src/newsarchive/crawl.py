@@ -29,7 +29,16 @@ from .parse import NotAnArticle, parse_article
 from .record import Article
 from .revisit import next_visit
 from .site import urls as site_urls
-from .store import Archive, BackfillWindow, Candidate, CrawlLease, FrontierEntry, RawPage
+from .store import (
+    Archive,
+    BackfillWindow,
+    Candidate,
+    CrawlLease,
+    Fetched,
+    FrontierEntry,
+    RawPage,
+    StoreError,
+)
 
 # Entry points come first, then new articles, then revisits of archived ones; lower runs first.
 PRIORITY = {"sitemap": 10, "feed": 20, "listing": 30, "article": 50, "revisit": 60}
@@ -51,6 +60,7 @@ NO_PAGE_KINDS = {
     "empty": "empty page",
 }
 PARSER_ERROR = "parser_error"  # the page kind recorded when the parser itself broke
+WRITE_EVERY = 1.0  # seconds a landed page waits, at most, for others to share its write
 
 Mode = Literal["incremental", "recheck", "backfill"]
 Event = dict[str, Any]
@@ -261,7 +271,8 @@ class Crawl:
         return self._stop_requested or self.report.stopped_early is not None
 
     async def _loop(self, fetcher: Fetcher, run_id: int) -> None:
-        """Keep up to a few batches' worth of fetches in flight, recording each as it lands."""
+        """Keep up to a few batches' worth of fetches in flight; write what landed a batch at
+        a time (`crawl.write_batch`): a commit costs more than a page's rows."""
         assert self._wake is not None
         limit = self.config.crawl.max_pages
         # Enough in flight to keep the fetcher busy, few enough that none waits out its
@@ -269,9 +280,20 @@ class Crawl:
         capacity = max(1, self.config.fetch.concurrency) * 2
         window = self.options.window if self.options.mode == "backfill" else None
         in_flight: dict[asyncio.Future[tuple[FrontierEntry, FetchResult]], FrontierEntry] = {}
+        # Fetched, not yet written: their entries are still pending in the archive.
+        landed: list[tuple[FrontierEntry, FetchResult]] = []
+        landed_since = 0.0
         grace_ends: float | None = None
         try:
             while True:
+                if landed and (
+                    not in_flight
+                    or self._stopping()
+                    or len(landed) >= self.config.crawl.write_batch
+                    or time.monotonic() - landed_since >= WRITE_EVERY
+                ):
+                    self._record(landed, run_id)
+                    landed = []
                 room = 0
                 backfill = None
                 if window is not None:
@@ -280,12 +302,16 @@ class Crawl:
                 if not self._stopping():
                     room = capacity - len(in_flight)
                     if limit:
-                        room = min(room, limit - self.report.counts["fetched"] - len(in_flight))
+                        taken = self.report.counts["fetched"] + len(in_flight) + len(landed)
+                        room = min(room, limit - taken)
                     if room > 0:
                         busy = {entry.url for entry in in_flight.values()}
+                        busy.update(entry.url for entry, _ in landed)
                         for entry in self._take(run_id, room, busy, backfill):
                             in_flight[asyncio.create_task(self._fetch(fetcher, entry))] = entry
                 if not in_flight:
+                    if landed:
+                        continue  # written at the top of the loop; it may bring more work
                     if not (room > 0 and self._others_at_work(run_id, backfill)):
                         return
                     # What the other crawls are fetching may bring work for this one.
@@ -307,13 +333,14 @@ class Crawl:
                     waking.cancel()
                 self._wake.clear()
                 for task in [task for task in in_flight if task.done()]:
-                    entry, result = task.result()
+                    landed_since = landed_since if landed else time.monotonic()
+                    landed.append(task.result())
                     del in_flight[task]
-                    self._record(entry, result, run_id)
                 out_of_grace = grace_ends is not None and time.monotonic() >= grace_ends
                 if in_flight and self._stopping() and (self._abandon or out_of_grace):
                     # Their entries stay pending: the next run fetches them.
                     self.report.abandoned = len(in_flight)
+                    self._record(landed, run_id)
                     return
         finally:
             for task in in_flight:
@@ -377,28 +404,54 @@ class Crawl:
 
     # -- one fetch -------------------------------------------------------------------------
 
-    def _record(self, entry: FrontierEntry, result: FetchResult, run_id: int) -> None:
-        if self.on_fetch is not None:
-            self.on_fetch(result)
-        report = self.report
-        report.counts["fetched"] += result.outcome != "disallowed"
-        article: Article | None = None
-        page_kind: str | None = None
-        found: list[Found] = []
-        detail: str | None = None
-        if result.outcome == "ok":
-            article, page_kind, found, detail = self._read(entry, result.body)
-        outcome: str = result.outcome
-        failure: str | None = None
-        if outcome in ("blocked", "empty"):
-            failure = result.error or outcome
-        elif page_kind == PARSER_ERROR:
-            outcome, failure = "failed", detail
-        elif page_kind in NO_PAGE_KINDS:
-            outcome, failure = page_kind, detail or NO_PAGE_KINDS[page_kind]
-        report.outcomes[outcome] += 1
+    def _record(self, landed: list[tuple[FrontierEntry, FetchResult]], run_id: int) -> None:
+        """Read what landed and write it all in one transaction, then account for each."""
+        window = self.options.window if self.options.mode == "backfill" else None
+        pages: list[_Page] = []
+        for entry, result in landed:
+            if self.on_fetch is not None:
+                self.on_fetch(result)
+            page = _Page(entry, result)
+            if result.outcome == "ok":
+                page.article, page.kind, page.found, page.detail = self._read(entry, result.body)
+            if window is not None:
+                # Everything found joins the frontier (later runs take it); this run takes only
+                # the url sets of months in its period, and articles whose lastmod is in it.
+                page.chosen = [
+                    f.url for f in page.found if f.kind == "sitemap" and window.admits(f)
+                ]
+                self._chosen_sitemaps.update(page.chosen)
+            pages.append(page)
+        batch = [self._fetched(page, run_id) for page in pages]
+        stored: list[str] = []
+        try:
+            stored = list(self.archive.record_fetches(batch))
+        except StoreError:
+            if len(batch) == 1:
+                raise
+            # Then one page at a time, so that all that can be kept is (a full disk), and the
+            # error that ends the run is one page's own.
+            for fetched in batch:
+                stored += self.archive.record_fetches([fetched])
+        finally:
+            for page, outcome in zip(pages, stored, strict=False):
+                self._account(page, outcome)
+        chosen = [url for page in pages for url in page.chosen]
+        if chosen:
+            self.archive.reschedule(chosen)  # read again, even those read before
+
+    def _fetched(self, page: _Page, run_id: int) -> Fetched:
+        """What the archive keeps of a page; notes its outcome."""
+        result = page.result
+        page.outcome = result.outcome
+        if page.outcome in ("blocked", "empty"):
+            page.failure = result.error or page.outcome
+        elif page.kind == PARSER_ERROR:
+            page.outcome, page.failure = "failed", page.detail
+        elif page.kind in NO_PAGE_KINDS:
+            page.outcome, page.failure = page.kind, page.detail or NO_PAGE_KINDS[page.kind]
         raw = RawPage(
-            url=entry.url,
+            url=page.entry.url,
             fetch_url=result.url,
             final_url=result.final_url,
             status=result.status,
@@ -408,36 +461,34 @@ class Crawl:
             fetched_at=result.fetched_at,
             error=result.error,
         )
-        window = self.options.window if self.options.mode == "backfill" else None
-        chosen: list[str] = []
-        if window is not None:
-            # Everything found joins the frontier (later runs take it); this run takes only the
-            # url sets of months in its period, and articles whose lastmod is in it.
-            chosen = [f.url for f in found if f.kind == "sitemap" and window.admits(f)]
-            self._chosen_sitemaps.update(chosen)
-        stored = self.archive.record_fetch(
+        return Fetched(
             raw,
-            article=article,
-            page_kind=page_kind,
-            run_id=run_id,
-            discovered=[_candidate(f) for f in found],
-            next_visit_at=self._next_visit(entry, result, article),
-            failure=failure,
+            page.article,
+            page.kind,
+            run_id,
+            tuple(_candidate(f) for f in page.found),
+            self._next_visit(page.entry, result, page.article),
+            page.failure,
         )
-        if chosen:
-            self.archive.reschedule(chosen)  # read again, even those read before
+
+    def _account(self, page: _Page, stored: str) -> None:
+        """Counts, events, checks and the failure watch for one page written."""
+        report, result, outcome = self.report, page.result, page.outcome
+        report.counts["fetched"] += result.outcome != "disallowed"
+        report.outcomes[outcome] += 1
         if stored in ("new", "updated", "unchanged"):
             report.counts[stored] += 1
+        article = page.article
         if article is not None and stored in ("new", "updated"):
             self._check(article, new=stored == "new")
             self._emit("article", url=article.url, stored=stored, layout=article.layout)
-        cause = failure or result.error or outcome
+        cause = page.failure or result.error or outcome
         if outcome not in ("ok", "not_modified"):
             report.failures[f"{outcome}: {cause}"] += 1
             report.counts["failed"] += 1
         self._emit(
             "fetched",
-            url=entry.url,
+            url=page.entry.url,
             outcome=outcome,
             status=result.status,
             elapsed=round(result.elapsed, 3),
@@ -451,7 +502,7 @@ class Crawl:
         # Counting the frontier costs a query: a terminal needs it a few times a second at most.
         if self.progress is not None and time.monotonic() >= self._next_progress:
             self._next_progress = time.monotonic() + PROGRESS_EVERY
-            self.progress(entry.url, report, self.archive.pending_count())
+            self.progress(page.entry.url, report, self.archive.pending_count())
 
     def _read(
         self, entry: FrontierEntry, body: bytes
@@ -572,6 +623,21 @@ class Crawl:
     def _emit(self, event: str, **fields: Any) -> None:
         if self.events is not None:
             self.events({"event": event, **fields})
+
+
+@dataclass
+class _Page:
+    """A fetch on its way to the archive: what came back, what was read from it, how it went."""
+
+    entry: FrontierEntry
+    result: FetchResult
+    article: Article | None = None
+    kind: str | None = None
+    found: list[Found] = field(default_factory=list)
+    detail: str | None = None  # what the parser said of a page that is none
+    chosen: list[str] = field(default_factory=list)  # url sets a back-fill takes
+    outcome: str = ""
+    failure: str | None = None
 
 
 class SharedPace:

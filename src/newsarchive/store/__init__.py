@@ -3,7 +3,7 @@
 The only room that speaks SQL; it takes and gives plain values (`newsarchive.record.Article`).
 """
 
-from .archive import Archive, StoreOutcome
+from .archive import Archive, Fetched, StoreOutcome
 from .captures import RawPage
 from .coverage import UrlCoverage
 from .errors import SearchSyntaxError, StoreError
@@ -25,6 +25,7 @@ __all__ = [
     "CopiedTable",
     "CrawlLease",
     "CrawlLocked",
+    "Fetched",
     "FrontierEntry",
     "LastCrawl",
     "LockHolder",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -44,6 +45,32 @@ from .search import SearchHit
 from .stats import ArchiveStats
 
 StoreOutcome = Literal["new", "updated", "unchanged", "not_article", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """One fetch to archive: the page as it came back, the article read from it (if any), its
+    kind, and the links found on it.
+
+    `failure` says why an answer is no page (blocked, challenge, empty): the entry is failed,
+    to be tried again by a later run. A done entry is due again at `next_visit_at`."""
+
+    raw: RawPage
+    article: Article | None = None
+    page_kind: str | None = None
+    run_id: int | None = None
+    discovered: tuple[Candidate, ...] = ()
+    next_visit_at: datetime | None = None
+    failure: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.raw.outcome == "failed" or self.failure is not None
+
+    def check(self) -> None:
+        if self.failed and self.article is not None:
+            raise ValueError(f"an article cannot come from a failed fetch of {self.raw.url}")
+
 
 _ARTICLES_PER_READ = 200
 # Tries of a transaction that lost a race with another crawl (a deadlock, a row inserted meanwhile).
@@ -230,47 +257,82 @@ class Archive:
         next_visit_at: datetime | None = None,
         failure: str | None = None,
     ) -> StoreOutcome:
-        """Archive one fetch, the article read from it (if any), the frontier's note of it and
-        the links found on it, in one transaction: a kill can lose the page, never its links.
+        """Archive one fetch in its own transaction (see `Fetched` and `record_fetches`)."""
+        fetched = Fetched(
+            raw, article, page_kind, run_id, tuple(discovered), next_visit_at, failure
+        )
+        return self.record_fetches([fetched])[0]
 
-        `failure` says why an answer is no page (blocked, challenge, empty): the entry is failed,
-        to be tried again by a later run. A done entry is due again at `next_visit_at`."""
-        if (raw.outcome == "failed" or failure is not None) and article is not None:
-            raise ValueError(f"an article cannot come from a failed fetch of {raw.url}")
-        found = list(discovered)
+    def record_fetches(self, fetches: Sequence[Fetched]) -> list[StoreOutcome]:
+        """Archive fetches in order, in one transaction: each fetch, the article read from it,
+        the frontier's note of it and the links found on it. A kill loses all of them or none,
+        never a page without its links; their entries stay pending until it commits. One
+        transaction for many pages is also what makes a crawl's writes cheap: a commit costs
+        more than a page's rows (bench/results.md, store)."""
+        for fetched in fetches:
+            fetched.check()
 
-        def work(session: Session) -> StoreOutcome:
-            page = captures.add_raw_page(session, raw, page_kind=page_kind, run_id=run_id)
-            outcome: StoreOutcome
-            if article is not None:
-                outcome, article_id = articles.upsert_article(
-                    session,
-                    article,
-                    raw_page_id=page.id,
-                    has_body=page.body_sha256 is not None,
-                    seen_at=raw.fetched_at,
-                )
-                if self._searchable and outcome != "unchanged":
-                    fulltext.index_article(session, article_id, article)
-            elif raw.outcome == "failed" or failure is not None:
-                outcome = "failed"
-            elif raw.outcome == "not_modified" and articles.touch_article(
-                session, raw.url, raw.fetched_at
-            ):
-                outcome = "unchanged"
-            else:
-                outcome = "not_article"
-            frontier.mark_fetched(
-                session,
-                raw,
-                guessed_kind="article" if article is not None else "listing",
-                next_visit_at=next_visit_at,
-                failure=failure,
-            )
+        def work(session: Session) -> list[StoreOutcome]:
+            outcomes = [
+                outcome for run in _distinct(fetches) for outcome in self._record(session, run)
+            ]
+            found = [candidate for fetched in fetches for candidate in fetched.discovered]
             frontier.add_candidates(session, found, _now())
-            return outcome
+            return outcomes
 
-        return self._transact(work)
+        return self._transact(work) if fetches else []
+
+    def _record(self, session: Session, fetches: Sequence[Fetched]) -> list[StoreOutcome]:
+        """Fetches of distinct URLs (and articles), each kind of row in one statement for all."""
+        pages = captures.add_raw_pages(session, [(f.raw, f.page_kind, f.run_id) for f in fetches])
+        outcomes: list[StoreOutcome] = ["failed" if f.failed else "not_article" for f in fetches]
+        read = [i for i, f in enumerate(fetches) if f.article is not None]
+        upserted = articles.upsert_articles(
+            session,
+            [
+                articles.Sighting(
+                    article,
+                    pages[i].page_id,
+                    has_body=pages[i].body_sha256 is not None,
+                    seen_at=fetches[i].raw.fetched_at,
+                )
+                for i in read
+                if (article := fetches[i].article) is not None
+            ],
+        )
+        indexed = []
+        for i, (outcome, article_id) in zip(read, upserted, strict=True):
+            outcomes[i] = outcome
+            article = fetches[i].article
+            if outcome != "unchanged" and article is not None:
+                indexed.append((article_id, article))
+        if self._searchable:
+            fulltext.index_articles(session, indexed)
+        unchanged = [
+            i
+            for i, f in enumerate(fetches)
+            if f.article is None and not f.failed and f.raw.outcome == "not_modified"
+        ]
+        if unchanged:
+            archived = articles.touch_articles(
+                session, [(fetches[i].raw.url, fetches[i].raw.fetched_at) for i in unchanged]
+            )
+            for i in unchanged:
+                if fetches[i].raw.url in archived:
+                    outcomes[i] = "unchanged"
+        frontier.mark_fetched(
+            session,
+            [
+                frontier.Visit(
+                    f.raw,
+                    guessed_kind="article" if f.article is not None else "listing",
+                    next_visit_at=f.next_visit_at,
+                    failure=f.failure,
+                )
+                for f in fetches
+            ],
+        )
+        return outcomes
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -418,6 +480,20 @@ class Archive:
             lock.release(session, lease)
 
 
+def _distinct(fetches: Sequence[Fetched]) -> Iterator[Sequence[Fetched]]:
+    """The fetches in order, cut into runs where no URL comes twice: a page fetched twice in
+    one batch is written as two steps, the second seeing the first."""
+    start, seen = 0, set[str]()
+    for i, fetched in enumerate(fetches):
+        urls = {fetched.raw.url} | ({fetched.article.url} if fetched.article else set())
+        if urls & seen:
+            yield fetches[start:i]
+            start, seen = i, set()
+        seen |= urls
+    if start < len(fetches):
+        yield fetches[start:]
+
+
 def _key(url_or_id: str | int) -> ColumnElement[bool]:
     return ArticleRow.url == url_or_id if isinstance(url_or_id, str) else ArticleRow.id == url_or_id
 
@@ -426,4 +502,4 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-__all__ = ["Archive", "SearchSyntaxError", "StoreError", "StoreOutcome"]
+__all__ = ["Archive", "Fetched", "SearchSyntaxError", "StoreError", "StoreOutcome"]

@@ -6,15 +6,17 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import and_, delete, insert, or_, select
+from sqlalchemy import Connection, and_, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from newsarchive.record import RELATED_KINDS, Article, Image, Related, RelatedKind
 
 from . import history
+from .dialect import update_by_id
 from .errors import StoreError
 from .filters import ArticleFilter, conditions
 from .models import (
@@ -24,6 +26,7 @@ from .models import (
     ArticleLinkRow,
     ArticleRow,
     ArticleTagRow,
+    table_of,
 )
 
 UpsertOutcome = Literal["new", "updated", "unchanged"]
@@ -45,96 +48,187 @@ def content_hash(article: Article) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def upsert_article(
-    session: Session, article: Article, *, raw_page_id: int, has_body: bool, seen_at: datetime
-) -> tuple[UpsertOutcome, int]:
-    """Insert or update the article at `article.url`; the outcome and the article's id.
+_ARTICLE = table_of(ArticleRow)
+
+
+@dataclass(frozen=True, slots=True)
+class Sighting:
+    """An article read from a capture: the raw page it came from, seen at `seen_at`."""
+
+    article: Article
+    raw_page_id: int
+    has_body: bool
+    seen_at: datetime
+
+
+def upsert_articles(
+    session: Session, sightings: Sequence[Sighting]
+) -> list[tuple[UpsertOutcome, int]]:
+    """Insert or update the articles (at distinct URLs); each one's outcome and id, in order.
 
     Unchanged content rewrites nothing but when it was last seen, which capture shows it (only a
     capture with a body: a 304 shows nothing) and the parser version that read it. Changed text
-    or dates keep the version they replace as a revision (`history`).
+    or dates keep the version they replace as a revision (`history`). Each kind of row goes in
+    with one statement for all the articles: statements, not rows, are what cost here.
     """
-    digest = content_hash(article)
-    row = session.scalars(select(ArticleRow).where(ArticleRow.url == article.url)).one_or_none()
-    if row is None:
-        row = ArticleRow(first_seen_at=seen_at, last_seen_at=seen_at, raw_page_id=raw_page_id)
-        _fill(row, article, digest)
-        session.add(row)
-        session.flush()
-        _insert_parts(session, row.id, article)
-        return "new", row.id
-    changed = row.content_hash != digest
+    connection = session.connection()
+    digests = [content_hash(s.article) for s in sightings]
+    urls = [s.article.url for s in sightings]
+    if len(set(urls)) < len(urls):
+        raise ValueError("upsert_articles takes each URL at most once")
+    column = _ARTICLE.c
+    stored = {
+        row.url: row
+        for row in connection.execute(
+            select(
+                column.id, column.url, column.content_hash, column.last_seen_at, column.raw_page_id
+            ).where(column.url.in_(urls))
+        )
+    }
+    fresh = [i for i, url in enumerate(urls) if url not in stored]
+    known = [i for i, url in enumerate(urls) if url in stored]
+    changed = [i for i in known if stored[urls[i]].content_hash != digests[i]]
+    found: dict[int, tuple[UpsertOutcome, int]] = {}
+    if fresh:
+        rows = [
+            _values(sightings[i].article, digests[i])
+            | {
+                "first_seen_at": sightings[i].seen_at,
+                "last_seen_at": sightings[i].seen_at,
+                "raw_page_id": sightings[i].raw_page_id,
+            }
+            for i in fresh
+        ]
+        # Matched by URL: RETURNING in the parameters' order would make SQLite insert row by row.
+        inserted = insert(_ARTICLE).returning(column.id, column.url)
+        ids = dict((url, article_id) for article_id, url in connection.execute(inserted, rows))
+        found.update((i, ("new", ids[urls[i]])) for i in fresh)
     if changed:
-        # Read the stored version before anything of it is overwritten: it may be kept.
-        [current] = load_articles(session, [row])
-        if history.is_revision(current, article):
-            history.keep_revision(session, row, current, seen_at)
-    row.last_seen_at = max(row.last_seen_at, seen_at)
-    if has_body:
-        row.raw_page_id = raw_page_id
-    row.parser_version = article.parser_version
-    if not changed:
-        return "unchanged", row.id
-    _fill(row, article, digest)
-    for part in _PARTS:
-        session.execute(delete(part).where(part.article_id == row.id))
-    _insert_parts(session, row.id, article)
-    return "updated", row.id
+        _keep_revisions(session, [(stored[urls[i]].id, sightings[i]) for i in changed])
+    seen_again = []
+    for i in known:
+        sighting, row = sightings[i], stored[urls[i]]
+        values = _values(sighting.article, digests[i]) if i in changed else {}
+        values |= {
+            "b_id": row.id,
+            "last_seen_at": max(row.last_seen_at, sighting.seen_at),
+            "raw_page_id": sighting.raw_page_id if sighting.has_body else row.raw_page_id,
+            "parser_version": sighting.article.parser_version,
+        }
+        seen_again.append(values)
+        found[i] = ("updated" if i in changed else "unchanged", row.id)
+    update_by_id(connection, _ARTICLE, seen_again)
+    changed_ids = [stored[urls[i]].id for i in changed]
+    _delete_parts(connection, changed_ids)
+    _insert_parts(
+        connection, [(found[i][1], sightings[i].article) for i in sorted([*fresh, *changed])]
+    )
+    return [found[i] for i in range(len(sightings))]
+
+
+def _keep_revisions(session: Session, changes: Sequence[tuple[int, Sighting]]) -> None:
+    """Keep the stored versions the changes replace, where they change what a reader reads.
+    Read before anything of them is overwritten; the ORM objects read are let go at once, so
+    nothing later in the transaction sees them stale."""
+    by_id = {
+        row.id: row
+        for row in session.scalars(
+            select(ArticleRow).where(ArticleRow.id.in_([article_id for article_id, _ in changes]))
+        )
+    }
+    rows = [by_id[article_id] for article_id, _ in changes]
+    kept = [
+        (row, current, sighting.seen_at)
+        for row, current, (_, sighting) in zip(
+            rows, load_articles(session, rows), changes, strict=True
+        )
+        if history.is_revision(current, sighting.article)
+    ]
+    history.keep_revisions(session, kept)
+    session.expunge_all()
 
 
 def rewrite_article(session: Session, row: ArticleRow, article: Article) -> None:
     """Overwrite `row` with `article` in place, keeping no revision: for the same capture read
     again by a newer parser (reparse), where the page itself did not change."""
-    _fill(row, article, content_hash(article))
-    for part in _PARTS:
-        session.execute(delete(part).where(part.article_id == row.id))
-    _insert_parts(session, row.id, article)
+    for name, value in _values(article, content_hash(article)).items():
+        setattr(row, name, value)
+    session.flush()
+    connection = session.connection()
+    _delete_parts(connection, [row.id])
+    _insert_parts(connection, [(row.id, article)])
 
 
-def touch_article(session: Session, url: str, seen_at: datetime) -> bool:
-    """The article at `url` was seen again unchanged (a 304); False if there is none."""
-    row = session.scalars(select(ArticleRow).where(ArticleRow.url == url)).one_or_none()
-    if row is None:
-        return False
-    row.last_seen_at = max(row.last_seen_at, seen_at)
-    return True
-
-
-def _fill(row: ArticleRow, article: Article, digest: str) -> None:
-    row.url = article.url
-    row.site_id = article.site_id
-    row.title = article.title
-    row.sapo = article.sapo
-    row.paragraphs = json.dumps(list(article.paragraphs), ensure_ascii=False)
-    row.body_text = article.body_text
-    row.published_at = article.published_at
-    row.updated_at = article.updated_at
-    row.category = article.category
-    row.layout = article.layout
-    row.parser_version = article.parser_version
-    row.content_hash = digest
-
-
-def _insert_parts(session: Session, article_id: int, article: Article) -> None:
-    parts: list[tuple[type[Any], list[dict[str, Any]]]] = [
-        (ArticleImageRow, [{"url": i.url, "caption": i.caption} for i in article.images]),
-        (ArticleCaptionRow, [{"text": text} for text in article.captions]),
-        (ArticleAuthorRow, [{"name": name} for name in article.authors]),
-        (ArticleTagRow, [{"name": name} for name in article.tags]),
-        (
-            ArticleLinkRow,
-            [{"url": r.url, "title": r.title, "kind": r.kind} for r in article.related],
-        ),
-    ]
-    for model, rows in parts:
-        if rows:
-            session.execute(
-                insert(model),
-                [
-                    {"article_id": article_id, "position": position, **values}
-                    for position, values in enumerate(rows)
-                ],
+def touch_articles(session: Session, seen: Sequence[tuple[str, datetime]]) -> set[str]:
+    """Articles seen again unchanged (304s), by URL and when; the URLs that are archived."""
+    connection = session.connection()
+    column = _ARTICLE.c
+    stored = {
+        row.url: row
+        for row in connection.execute(
+            select(column.id, column.url, column.last_seen_at).where(
+                column.url.in_({url for url, _ in seen})
             )
+        )
+    }
+    latest: dict[int, datetime] = {}
+    for url, seen_at in seen:
+        row = stored.get(url)
+        if row is not None and seen_at > latest.get(row.id, row.last_seen_at):
+            latest[row.id] = seen_at
+    update_by_id(
+        connection, _ARTICLE, [{"b_id": key, "last_seen_at": at} for key, at in latest.items()]
+    )
+    return set(stored)
+
+
+def _values(article: Article, digest: str) -> dict[str, Any]:
+    """The article table's columns that come from the record."""
+    return {
+        "url": article.url,
+        "site_id": article.site_id,
+        "title": article.title,
+        "sapo": article.sapo,
+        "paragraphs": json.dumps(list(article.paragraphs), ensure_ascii=False),
+        "body_text": article.body_text,
+        "published_at": article.published_at,
+        "updated_at": article.updated_at,
+        "category": article.category,
+        "layout": article.layout,
+        "parser_version": article.parser_version,
+        "content_hash": digest,
+    }
+
+
+def _delete_parts(connection: Connection, article_ids: Sequence[int]) -> None:
+    if article_ids:
+        for part in _PARTS:
+            table = table_of(part)
+            connection.execute(delete(table).where(table.c.article_id.in_(article_ids)))
+
+
+def _insert_parts(connection: Connection, written: Sequence[tuple[int, Article]]) -> None:
+    """The list fields of articles, one statement per part table."""
+    rows: dict[type[Any], list[dict[str, Any]]] = defaultdict(list)
+    for article_id, article in written:
+        parts: list[tuple[type[Any], list[dict[str, Any]]]] = [
+            (ArticleImageRow, [{"url": i.url, "caption": i.caption} for i in article.images]),
+            (ArticleCaptionRow, [{"text": text} for text in article.captions]),
+            (ArticleAuthorRow, [{"name": name} for name in article.authors]),
+            (ArticleTagRow, [{"name": name} for name in article.tags]),
+            (
+                ArticleLinkRow,
+                [{"url": r.url, "title": r.title, "kind": r.kind} for r in article.related],
+            ),
+        ]
+        for model, values in parts:
+            rows[model] += (
+                {"article_id": article_id, "position": position, **value}
+                for position, value in enumerate(values)
+            )
+    for model, found in rows.items():
+        if found:
+            connection.execute(insert(table_of(model)), found)
 
 
 def chunks_of_rows(

@@ -5,15 +5,18 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from .dialect import insert_or_ignore
 from .errors import StoreError
-from .models import RawBodyRow, RawPageRow
+from .models import RawBodyRow, RawPageRow, table_of
+
+_RAW_PAGE = table_of(RawPageRow)
 
 OUTCOMES = ("ok", "not_modified", "blocked", "gone", "empty", "failed", "disallowed")
 
@@ -46,36 +49,50 @@ class RawPage:
         return next((value for key, value in self.headers if key.lower() == wanted), None)
 
 
-def add_raw_page(
-    session: Session, raw: RawPage, *, page_kind: str | None, run_id: int | None
-) -> RawPageRow:
-    """Store one fetch; an empty body is no body (NULL), a known one is only referenced."""
-    sha256 = None
-    if raw.body:
-        sha256 = hashlib.sha256(raw.body).hexdigest()
-        insert_or_ignore(
-            session,
-            RawBodyRow,
-            [{"sha256": sha256, "body": zlib.compress(raw.body), "size": len(raw.body)}],
-            key=["sha256"],
-        )
-    row = RawPageRow(
-        url=raw.url,
-        fetch_url=raw.fetch_url,
-        final_url=raw.final_url,
-        status=raw.status,
-        outcome=raw.outcome,
-        error=raw.error,
-        headers=json.dumps([list(pair) for pair in raw.headers], ensure_ascii=False),
-        content_type=raw.header("content-type"),
-        body_sha256=sha256,
-        fetched_at=raw.fetched_at,
-        page_kind=page_kind,
-        run_id=run_id,
-    )
-    session.add(row)
-    session.flush()
-    return row
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """Where a fetch went: its raw page's id, and its body's sha256 (None: no body)."""
+
+    page_id: int
+    body_sha256: str | None
+
+
+def add_raw_pages(
+    session: Session, fetches: Sequence[tuple[RawPage, str | None, int | None]]
+) -> list[Stored]:
+    """Store fetches of distinct URLs (each with its page kind and run). An empty body is no
+    body (NULL); a known one is only referenced."""
+    digests = [hashlib.sha256(raw.body).hexdigest() if raw.body else None for raw, _, _ in fetches]
+    bodies = {
+        digest: {"sha256": digest, "body": zlib.compress(raw.body, 1), "size": len(raw.body)}
+        for digest, (raw, _, _) in zip(digests, fetches, strict=True)
+        if digest is not None
+    }
+    insert_or_ignore(session, RawBodyRow, list(bodies.values()), key=["sha256"])
+    rows = [
+        {
+            "url": raw.url,
+            "fetch_url": raw.fetch_url,
+            "final_url": raw.final_url,
+            "status": raw.status,
+            "outcome": raw.outcome,
+            "error": raw.error,
+            "headers": json.dumps([list(pair) for pair in raw.headers], ensure_ascii=False),
+            "content_type": raw.header("content-type"),
+            "body_sha256": digest,
+            "fetched_at": raw.fetched_at,
+            "page_kind": page_kind,
+            "run_id": run_id,
+        }
+        for digest, (raw, page_kind, run_id) in zip(digests, fetches, strict=True)
+    ]
+    # Matched by URL, which the caller keeps distinct: RETURNING in the parameters' order would
+    # make SQLite insert row by row.
+    inserted = insert(_RAW_PAGE).returning(_RAW_PAGE.c.id, _RAW_PAGE.c.url)
+    ids = dict((url, page_id) for page_id, url in session.connection().execute(inserted, rows))
+    return [
+        Stored(ids[raw.url], digest) for digest, (raw, _, _) in zip(digests, fetches, strict=True)
+    ]
 
 
 def raw_body(session: Session, raw_page_id: int) -> bytes:

@@ -1,13 +1,14 @@
 """What differs between database engines, in one place: SQLite connection settings and
 transactions, PostgreSQL's migration lock and retryable errors, insert-or-ignore, and whether
-full-text search is available."""
+full-text search is available; and updating many rows by id in one statement, beside it."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import Connection, Engine, Table, bindparam, event, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session
 
@@ -84,14 +85,26 @@ def insert_or_ignore(
     """Insert `rows`, silently skipping those whose `key` columns are already taken."""
     if not rows:
         return
-    name = session.get_bind().dialect.name
+    connection = session.connection()
+    name = connection.dialect.name
+    # The table, not the model: a Core insert skips the ORM's bulk machinery, which costs more
+    # than the insert on the store's hot path.
+    table = model.__table__
+    assert isinstance(table, Table)
     if name == "sqlite":
-        session.execute(
-            sqlite.insert(model).on_conflict_do_nothing(index_elements=list(key)), list(rows)
-        )
+        statement: Any = sqlite.insert(table).on_conflict_do_nothing(index_elements=list(key))
     elif name == "postgresql":
-        session.execute(
-            postgresql.insert(model).on_conflict_do_nothing(index_elements=list(key)), list(rows)
-        )
+        statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=list(key))
     else:
         raise NotImplementedError(f"insert-or-ignore is not written for {name}")
+    connection.execute(statement, list(rows))
+
+
+def update_by_id(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Update rows of `table` by id (`b_id` in each dict; the other keys are the columns to set),
+    with one executemany per set of columns."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[tuple(sorted(row))].append(row)
+    for group in groups.values():
+        connection.execute(update(table).where(table.c.id == bindparam("b_id")), group)

@@ -8,7 +8,6 @@ folded copy and shows them in the original, diacritics and all.
 from __future__ import annotations
 
 import unicodedata
-from functools import cache
 
 # Marker characters around matches in highlighted folded text (private use: never in real text;
 # folding turns any that do occur into spaces so they cannot be mistaken for markers).
@@ -20,7 +19,6 @@ MATCH_END = "\ue001"
 _STROKED = {"đ": "d", "Đ": "D", "Ð": "D"}
 
 
-@cache
 def _fold_char(char: str, lower: bool) -> str:
     if char in (MATCH_START, MATCH_END):
         return " "
@@ -32,12 +30,29 @@ def _fold_char(char: str, lower: bool) -> str:
     return base
 
 
+class _FoldTable(dict[int, str]):
+    """A `str.translate` table filled on first sight of each character: translating runs in C,
+    some ten times faster than folding character by character in Python."""
+
+    def __init__(self, lower: bool) -> None:
+        super().__init__()
+        self.lower = lower
+
+    def __missing__(self, code: int) -> str:
+        folded = self[code] = _fold_char(chr(code), self.lower)
+        return folded
+
+
+_INDEX_FOLD = _FoldTable(lower=True)
+_QUERY_FOLD = _FoldTable(lower=False)
+
+
 def fold(text: str) -> str:
     """The index form of `text`: NFC, base letters only, lower case; one character per character."""
-    return "".join(_fold_char(char, True) for char in unicodedata.normalize("NFC", text))
+    return unicodedata.normalize("NFC", text).translate(_INDEX_FOLD)
 
 
 def fold_query(query: str) -> str:
     """A search query folded like the index, but keeping case: FTS5 operators (`AND`, `OR`, `NOT`,
     `NEAR`) are upper case, and the `unicode61` tokenizer ignores case in search terms anyway."""
-    return "".join(_fold_char(char, False) for char in unicodedata.normalize("NFC", query))
+    return unicodedata.normalize("NFC", query).translate(_QUERY_FOLD)

@@ -6,20 +6,21 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import islice
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, case, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from .captures import RawPage
-from .dialect import insert_or_ignore
-from .models import ArticleRow, FrontierEntryRow
+from .dialect import insert_or_ignore, update_by_id
+from .models import ArticleRow, FrontierEntryRow, table_of
 
 KINDS = ("article", "listing", "sitemap", "feed")
 SOURCES = ("sitemap", "feed", "listing", "link", "seed")
 PENDING, DONE, FAILED = "pending", "done", "failed"
 
 _CHUNK = 500  # URLs per IN (...) lookup
+_FRONTIER = table_of(FrontierEntryRow)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,12 +78,21 @@ def add_candidates(session: Session, candidates: Iterable[Candidate], now: datet
         seen = merged.get(candidate.url)
         merged[candidate.url] = candidate if seen is None else _merge(seen, candidate)
     added = 0
+    connection = session.connection()
+    entry = _FRONTIER.c
     for chunk in _chunks(list(merged.values()), _CHUNK):
         urls = [candidate.url for candidate in chunk]
         known = {
             row.url: row
-            for row in session.scalars(
-                select(FrontierEntryRow).where(FrontierEntryRow.url.in_(urls))
+            for row in connection.execute(
+                select(
+                    entry.id,
+                    entry.url,
+                    entry.state,
+                    entry.priority,
+                    entry.lastmod,
+                    entry.last_fetched_at,
+                ).where(entry.url.in_(urls))
             )
         }
         fresh = [candidate for candidate in chunk if candidate.url not in known]
@@ -105,10 +115,12 @@ def add_candidates(session: Session, candidates: Iterable[Candidate], now: datet
             key=["url"],
         )
         added += len(fresh)
+        learnt_rows = []
         for candidate in chunk:
             row = known.get(candidate.url)
-            if row is not None:
-                _learn(row, candidate)
+            if row is not None and (learnt := _learn(row, candidate)):
+                learnt_rows.append(learnt | {"b_id": row.id})
+        update_by_id(connection, _FRONTIER, learnt_rows)
     return added
 
 
@@ -122,22 +134,24 @@ def _merge(first: Candidate, second: Candidate) -> Candidate:
     )
 
 
-def _learn(row: FrontierEntryRow, candidate: Candidate) -> None:
-    lastmod = candidate.lastmod
+def _learn(row: Any, candidate: Candidate) -> dict[str, Any]:
+    """What a known entry (its row as add_candidates reads it) learns from being found again:
+    the columns that change."""
+    learnt: dict[str, Any] = {}
+    lastmod, state = candidate.lastmod, row.state
     if lastmod is not None and (row.lastmod is None or lastmod > row.lastmod):
-        row.lastmod = lastmod
+        learnt["lastmod"] = lastmod
         fetched = row.last_fetched_at
-        if row.state == DONE and fetched is not None and lastmod > fetched:
-            _make_pending(row)
-    if row.state == PENDING and candidate.priority < row.priority:
-        row.priority = candidate.priority
+        if state == DONE and fetched is not None and lastmod > fetched:
+            learnt.update(_PENDING_AGAIN)
+            state = PENDING
+    if state == PENDING and candidate.priority < row.priority:
+        learnt["priority"] = candidate.priority
+    return learnt
 
 
-def _make_pending(row: FrontierEntryRow) -> None:
-    """A new visit: attempts count the tries of this visit (requeue_failed gives up on them)."""
-    row.state = PENDING
-    row.attempts = 0
-    row.last_error = None
+# A new visit: attempts count the tries of this visit (requeue_failed gives up on them).
+_PENDING_AGAIN: dict[str, Any] = {"state": PENDING, "attempts": 0, "last_error": None}
 
 
 def reschedule(
@@ -153,7 +167,8 @@ def reschedule(
                 *_not_fetched_since(fetched_before),
             )
         ):
-            _make_pending(row)
+            for name, value in _PENDING_AGAIN.items():
+                setattr(row, name, value)
 
 
 def _not_fetched_since(moment: datetime | None) -> list[ColumnElement[bool]]:
@@ -362,46 +377,73 @@ def requeue_failed(
     return int(getattr(result, "rowcount", 0))
 
 
-def mark_fetched(
-    session: Session,
-    raw: RawPage,
-    *,
-    guessed_kind: str,
-    next_visit_at: datetime | None = None,
-    failure: str | None = None,
-) -> None:
-    """After a fetch of `raw.url`: failed (a failed fetch, or `failure` says why the answer was
-    no page: blocked, challenge, empty), else done and due again at `next_visit_at`."""
-    row = session.scalars(
-        select(FrontierEntryRow).where(FrontierEntryRow.url == raw.url)
-    ).one_or_none()
-    if row is None:  # fetched without being on the frontier (a one-off fetch): put it there
-        row = FrontierEntryRow(
-            url=raw.url,
-            kind=guessed_kind,
-            state=PENDING,
-            source="seed",
-            priority=100,
-            discovered_at=raw.fetched_at,
-            attempts=0,
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """A fetch of `raw.url` to note on the frontier: failed (a failed fetch, or `failure` says
+    why the answer was no page: blocked, challenge, empty), else done and due again at
+    `next_visit_at`. `guessed_kind` is the kind of an entry made for a URL not on it."""
+
+    raw: RawPage
+    guessed_kind: str
+    next_visit_at: datetime | None = None
+    failure: str | None = None
+
+
+def mark_fetched(session: Session, visits: Sequence[Visit]) -> None:
+    """Note fetches (of distinct URLs) on their entries."""
+    connection = session.connection()
+    entry = _FRONTIER.c
+    urls = [visit.raw.url for visit in visits]
+    if len(set(urls)) < len(urls):
+        raise ValueError("mark_fetched takes each URL at most once")
+    known = {
+        row.url: row
+        for row in connection.execute(
+            select(entry.id, entry.url, entry.attempts, entry.etag, entry.last_modified).where(
+                entry.url.in_(urls)
+            )
         )
-        session.add(row)
-    row.attempts += 1
-    row.last_fetched_at = raw.fetched_at
-    row.leased_by = row.lease_until = None
-    if raw.outcome == "failed" or failure is not None:
-        row.state = FAILED
-        row.last_error = failure or raw.error or "failed"
-        return
-    row.state = DONE
-    row.last_error = None
-    row.next_visit_at = next_visit_at
-    etag, last_modified = raw.header("etag"), raw.header("last-modified")
-    if raw.outcome == "ok":
-        row.etag, row.last_modified = etag, last_modified
-    elif raw.outcome == "not_modified":  # a 304 may repeat the validators, or not
-        row.etag = etag or row.etag
-        row.last_modified = last_modified or row.last_modified
+    }
+    fresh, seen = [], []
+    for visit in visits:
+        raw = visit.raw
+        row = known.get(raw.url)
+        attempts, etag, last_modified = (0, None, None) if row is None else row[2:]
+        values: dict[str, Any] = {
+            "attempts": attempts + 1,
+            "last_fetched_at": raw.fetched_at,
+            "leased_by": None,
+            "lease_until": None,
+        }
+        if raw.outcome == "failed" or visit.failure is not None:
+            values.update(state=FAILED, last_error=visit.failure or raw.error or "failed")
+        else:
+            if raw.outcome == "ok":
+                etag, last_modified = raw.header("etag"), raw.header("last-modified")
+            elif raw.outcome == "not_modified":  # a 304 may repeat the validators, or not
+                etag = raw.header("etag") or etag
+                last_modified = raw.header("last-modified") or last_modified
+            values.update(
+                state=DONE,
+                last_error=None,
+                next_visit_at=visit.next_visit_at,
+                etag=etag,
+                last_modified=last_modified,
+            )
+        if row is None:  # fetched without being on the frontier (a one-off fetch): put it there
+            values.update(
+                url=raw.url,
+                kind=visit.guessed_kind,
+                source="seed",
+                priority=100,
+                discovered_at=raw.fetched_at,
+            )
+            fresh.append(values)
+        else:
+            seen.append(values | {"b_id": row.id})
+    if fresh:
+        connection.execute(insert(_FRONTIER), fresh)
+    update_by_id(connection, _FRONTIER, seen)
 
 
 T = TypeVar("T")

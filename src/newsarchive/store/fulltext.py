@@ -3,26 +3,54 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, text
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, bindparam, text
 from sqlalchemy.orm import Session
 
 from newsarchive.record import Article
 
 from . import search, search_pg
 from .filters import ALL_ARTICLES, ArticleFilter
-from .search import SearchHit
+from .fold import fold
+from .search import SearchHit, texts_of
 
 
 def _on_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def index_article(session: Session, article_id: int, article: Article) -> None:
-    """(Re)index one article, in the session's transaction."""
+def index_articles(session: Session, indexed: Sequence[tuple[int, Article]]) -> None:
+    """(Re)index articles, by id, in the session's transaction."""
+    if not indexed:
+        return
     if _on_postgresql(session):
-        search_pg.index_article(session, article_id, article)
-    else:
-        search.index_article(session, article_id, article)
+        for article_id, article in indexed:
+            search_pg.index_article(session, article_id, article)
+        return
+    # SQLite: one statement for all of them (statements, not rows, cost on this path).
+    connection = session.connection()
+    connection.execute(
+        _FTS_DELETE.bindparams(bindparam("ids", expanding=True)),
+        {"ids": [article_id for article_id, _ in indexed]},
+    )
+    connection.execute(
+        _FTS_INSERT,
+        [
+            {
+                "id": article_id,
+                **dict(zip(search.COLUMNS, map(fold, texts_of(article)), strict=True)),
+            }
+            for article_id, article in indexed
+        ],
+    )
+
+
+_FTS_DELETE = text("DELETE FROM article_fts WHERE rowid IN :ids")
+_FTS_INSERT = text(
+    "INSERT INTO article_fts (rowid, title, sapo, body, captions) "
+    "VALUES (:id, :title, :sapo, :body, :captions)"
+)
 
 
 def find(

@@ -9,16 +9,17 @@ edits that matter under noise.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from newsarchive.record import Article
 
-from .models import ArticleRevisionRow, ArticleRow
+from .models import ArticleRevisionRow, ArticleRow, table_of
 
 # The record fields whose change makes a new version (`body_text` follows `paragraphs`).
 REVISED_FIELDS: tuple[str, ...] = (
@@ -48,34 +49,46 @@ def is_revision(old: Article, new: Article) -> bool:
     return any(before[name] != after[name] for name in REVISED_FIELDS)
 
 
-def keep_revision(session: Session, row: ArticleRow, current: Article, seen_at: datetime) -> None:
-    """Keep `current`, the version stored in `row`, as a revision superseded at `seen_at`.
+def keep_revisions(session: Session, kept: Sequence[tuple[ArticleRow, Article, datetime]]) -> None:
+    """Keep each `current` version, the one stored in its `row`, as a revision superseded at
+    `seen_at`.
 
-    Call before `row` is overwritten: its seen times and capture are that version's.
+    Call before the rows are overwritten: their seen times and captures are those versions'.
     """
-    session.add(
-        ArticleRevisionRow(
-            article_id=row.id,
-            record=json.dumps(current.to_dict(), ensure_ascii=False),
-            content_hash=row.content_hash,
-            first_seen_at=version_since(session, row),
-            last_seen_at=row.last_seen_at,
-            superseded_at=seen_at,
-            raw_page_id=row.raw_page_id,
-        )
-    )
+    since = versions_since(session, [row for row, _, _ in kept])
+    rows = [
+        {
+            "article_id": row.id,
+            "record": json.dumps(current.to_dict(), ensure_ascii=False),
+            "content_hash": row.content_hash,
+            "first_seen_at": since[row.id],
+            "last_seen_at": row.last_seen_at,
+            "superseded_at": seen_at,
+            "raw_page_id": row.raw_page_id,
+        }
+        for row, current, seen_at in kept
+    ]
+    if rows:
+        session.connection().execute(insert(table_of(ArticleRevisionRow)), rows)
 
 
 def version_since(session: Session, row: ArticleRow) -> datetime:
     """When the version now in `row` was first seen: when it superseded the last revision, or
     when the article was first seen if it has none."""
-    superseded = session.scalar(
-        select(ArticleRevisionRow.superseded_at)
-        .where(ArticleRevisionRow.article_id == row.id)
-        .order_by(ArticleRevisionRow.id.desc())
-        .limit(1)
-    )
-    return row.first_seen_at if superseded is None else superseded
+    return versions_since(session, [row])[row.id]
+
+
+def versions_since(session: Session, rows: Sequence[ArticleRow]) -> dict[int, datetime]:
+    """`version_since` for each row, by article id."""
+    since = {row.id: row.first_seen_at for row in rows}
+    revision = ArticleRevisionRow
+    for article_id, superseded_at in session.execute(
+        select(revision.article_id, revision.superseded_at)
+        .where(revision.article_id.in_(list(since)))
+        .order_by(revision.id)
+    ):
+        since[article_id] = superseded_at  # the latest revision's, read last
+    return since
 
 
 def revisions(session: Session, article_id: int) -> list[Version]:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -50,6 +51,14 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's table, for Core statements: on the paths run for every fetch, the ORM's unit of
+    work costs several times the SQL it sends (bench/results.md, store)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 class FrontierEntryRow(Base):

@@ -86,5 +86,5 @@ def reread_article(
     if changed:
         articles.rewrite_article(session, row, article)
         if searchable:
-            fulltext.index_article(session, row.id, article)
+            fulltext.index_articles(session, [(row.id, article)])
     return Reread(changed=changed)

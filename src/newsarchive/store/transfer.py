@@ -38,6 +38,7 @@ from .models import (
     HostPaceRow,
     RawBodyRow,
     RawPageRow,
+    table_of,
 )
 
 # Referenced tables before the tables referring to them.
@@ -118,7 +119,7 @@ def _copy(
                 if held:
                     _empty(writing)
                 for model in COPIED:
-                    table = _table(model)
+                    table = table_of(model)
                     count = _copy_table(reading, writing, table, batch)
                     copied.append(CopiedTable(table.name, count))
                     if progress is not None:
@@ -133,25 +134,19 @@ def _copy(
     return copied
 
 
-def _table(model: type[Base]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
-
-
 def _count(connection: Connection, table: Table) -> int:
     return int(connection.scalar(select(func.count()).select_from(table)) or 0)
 
 
 def _rows_held(connection: Connection) -> str:
     """What the target holds, said briefly ("21 article, 54 raw_page"); empty if nothing."""
-    counts = [(_table(m).name, _count(connection, _table(m))) for m in COPIED]
+    counts = [(table_of(m).name, _count(connection, table_of(m))) for m in COPIED]
     return ", ".join(f"{n} {name}" for name, n in counts if n)
 
 
 def _empty(connection: Connection) -> None:
     for model in (*NOT_COPIED, *reversed(COPIED)):
-        connection.execute(delete(_table(model)))
+        connection.execute(delete(table_of(model)))
     if has_full_text_search(connection.engine):
         fulltext.clear(connection)
 
@@ -186,7 +181,7 @@ def _continue_sequences(connection: Connection) -> None:
     if connection.dialect.name != "postgresql":
         return
     for model in COPIED:
-        table = _table(model)
+        table = table_of(model)
         if "id" not in table.primary_key.columns:
             continue
         connection.execute(
@@ -210,7 +205,7 @@ def _index(connection: Connection) -> None:
         )
     ):
         for row, article in zip(rows, articles.load_articles(session, rows), strict=True):
-            fulltext.index_article(session, row.id, article)
+            fulltext.index_articles(session, [(row.id, article)])
         session.flush()
         after = rows[-1].id
         session.expunge_all()
