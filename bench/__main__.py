@@ -154,8 +154,9 @@ METHOD = """## How each figure is measured
    folded, authors and tags as sets): their share is an upper bound. Body token F1: 4-gram
    shingles over `\\w+` tokens of the NFC text, per page, averaged. Leaks: an expected caption or
    related title found in a tool's body. Dates: right to the minute and written with `+07:00`.
-3. **Store**: generated articles (pages and records made before the clock starts) written one
-   `Archive.record_fetch` each into a new SQLite archive; then `sqlite3.executemany` of every row
+3. **Store**: generated articles (pages and records made before the clock starts) written
+   through `Archive.record_fetches` into a new SQLite archive, as many per transaction as a crawl
+   writes (`crawl.write_batch`); then `sqlite3.executemany` of every row
    that run left in every table (full-text table included) into an empty archive of the same
    schema, in one transaction, with the same pragmas (the floor).
 4. **Crawl**: a generated replica served by `tests/replica.py` in its own process (Nagle off: see

@@ -131,7 +131,7 @@ PARSE_RULES: Rules = (
 )  # fmt: skip
 
 STORE_RULES: Rules = (
-    ("SQLite: COMMIT (one transaction per page: WAL writes, checkpoints)",
+    ("SQLite: COMMIT (WAL writes, FTS5 segments, checkpoints)",
      ("pysqlite_connection_commit",)),
     ("full-text folding (store/fold.py)", ("store/fold.py",)),
     ("zlib and sha256 of the raw page", ("libz.", "zlib", "sha256", "_hashlib")),
@@ -144,7 +144,7 @@ STORE_RULES: Rules = (
 
 CRAWL_RULES: Rules = (
     ("store: next_batch, pending_count (frontier reads)", ("next_batch", "pending_count")),
-    ("store: record_fetch (raw page, article, FTS, frontier)", ("record_fetch",)),
+    ("store: record_fetches (raw page, article, FTS, frontier)", ("record_fetches",)),
     ("parse: parse_article", ("parse_article",)),
     ("discover: links in pages, sitemaps, feeds", ("newsarchive/discover/",)),
     ("fetch: httpx, httpcore, h11 (the floor's own client)", ("httpx/", "httpcore/", "h11/")),

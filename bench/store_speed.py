@@ -1,4 +1,4 @@
-"""3. Store speed: articles per second written through `Archive.record_fetch` (raw page, article
+"""3. Store speed: articles per second written through `Archive.record_fetches` (raw page, article
 with its parts, full-text index, frontier, revisions where the store keeps them), against plain
 `sqlite3.executemany` of the very rows that run left behind, into the same tables (the floor).
 
@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from newsarchive.config import CrawlSettings
 from newsarchive.record import Article
-from newsarchive.store import Archive, RawPage
+from newsarchive.store import Archive, Fetched, RawPage
 from newsarchive.store.dialect import SQLITE_PRAGMAS
 from newsarchive.store.models import Base
 
@@ -28,6 +29,7 @@ from .profiling import STORE_RULES, in_process, record
 
 MIN_FLOOR_SHARE = 1 / 3
 MIN_RATE = 1000.0  # articles per second
+WRITE_BATCH = CrawlSettings().write_batch  # fetches per transaction, as a crawl writes them
 _HEADERS = (("content-type", "text/html; charset=utf-8"), ("server", "nginx"))
 
 
@@ -65,12 +67,15 @@ def _fetch(article: Article, page: bytes, at: datetime) -> Fetch:
     return Fetch(raw, article)
 
 
-def write_through_store(items: list[Fetch], db: Path) -> float:
-    """Seconds to record every fetch through the store, one call each, into a new archive."""
+def write_through_store(items: list[Fetch], db: Path, batch: int = WRITE_BATCH) -> float:
+    """Seconds to record every fetch through the store into a new archive, `batch` fetches per
+    `Archive.record_fetches` call (one transaction), as a crawl writes them."""
     with Archive.open(f"sqlite:///{db}") as archive:
         start = time.perf_counter()
-        for item in items:
-            archive.record_fetch(item.raw, article=item.article, page_kind="article")
+        for first in range(0, len(items), batch):
+            archive.record_fetches(
+                [Fetched(i.raw, i.article, "article") for i in items[first : first + batch]]
+            )
         return time.perf_counter() - start
 
 
@@ -147,7 +152,8 @@ def run(count: int, updates: int, workdir: Path, *, profile: bool = True) -> Out
     outcome.figures.append(
         Figure(
             section,
-            f"`record_fetch`: {count} new + {min(updates, count)} changed articles",
+            f"`record_fetches`, {WRITE_BATCH} per transaction: {count} new + "
+            f"{min(updates, count)} changed articles",
             f"{rate:,.0f} articles/s",
             f"`executemany` of the same rows: {floor_rate:,.0f} articles/s",
             f"{share:.3f} of the floor (1/{1 / share:.0f})",
@@ -169,7 +175,7 @@ def run(count: int, updates: int, workdir: Path, *, profile: bool = True) -> Out
 
 
 def profile_store(count: int) -> list[str]:
-    title = f"Where `record_fetch` spends its time ({count} new + {count // 4} changed)"
+    title = f"Where `record_fetches` spends its time ({count} new + {count // 4} changed)"
     found = record(
         [sys.executable, "-m", "bench.profile_target", "store", "--size", str(count)],
         STORE_RULES,

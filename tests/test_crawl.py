@@ -163,18 +163,19 @@ def test_the_crawl_summary_ends_with_the_documented_counts_line(
 def test_a_parser_bug_on_one_page_fails_that_page_and_the_crawl_carries_on(
     replica: Replica, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import newsarchive.crawl
+    import newsarchive.read
 
     broken = next(iter(EXPECTED))
-    real = newsarchive.crawl.parse_article
+    real = newsarchive.read.parse_article
 
     def parse_with_a_bug(html: bytes | str, url: str) -> Article:
         if url == broken:
             raise IndexError("list index out of range")
         return real(html, url)
 
-    monkeypatch.setattr(newsarchive.crawl, "parse_article", parse_with_a_bug)
-    cfg = config(replica, tmp_path / "a.db")
+    monkeypatch.setattr(newsarchive.read, "parse_article", parse_with_a_bug)
+    # Read in this process, where the bug is planted.
+    cfg = config(replica, tmp_path / "a.db", parse_workers=0)
     report = crawl(cfg)
     assert report.failures["failed: parser error: IndexError: list index out of range"] == 1
     with Archive.open(cfg.store.url) as archive:
@@ -185,7 +186,7 @@ def test_a_parser_bug_on_one_page_fails_that_page_and_the_crawl_carries_on(
         )
 
     # Once the bug is fixed, the next run archives the page.
-    monkeypatch.setattr(newsarchive.crawl, "parse_article", real)
+    monkeypatch.setattr(newsarchive.read, "parse_article", real)
     crawl(cfg)
     with Archive.open(cfg.store.url) as archive:
         assert archive.article_count() == len(EXPECTED)

@@ -1,3 +1,5 @@
 from .cli import main
 
-main()
+# Guarded: the crawl's reading processes (newsarchive.read) import the main module again.
+if __name__ == "__main__":
+    main()

@@ -81,6 +81,7 @@ class CrawlSettings:
     failure_share: float = 0.8
     alarm_missing_share: float = 0.1
     write_batch: int = 50
+    parse_workers: int = 1
 
     @property
     def revisit_rules(self) -> tuple[RevisitRule, ...]:
@@ -223,6 +224,7 @@ def _validate(config: Config) -> None:
         "fetch.backoff_base": f.backoff_base,
         "crawl.max_pages": config.crawl.max_pages,
         "crawl.listing_pages": config.crawl.listing_pages,
+        "crawl.parse_workers": config.crawl.parse_workers,
     }
     for key, value in non_negative.items():
         if value < 0:

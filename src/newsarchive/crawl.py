@@ -23,9 +23,9 @@ from typing import Any, Literal
 
 from . import status
 from .config import Config
-from .discover import DateWindow, Found, links_in_feed, links_in_page, links_in_sitemap
+from .discover import DateWindow, Found
 from .fetch import Fetcher, FetchResult
-from .parse import NotAnArticle, parse_article
+from .read import PARSER_ERROR, Readers, Reading
 from .record import Article
 from .revisit import next_visit
 from .site import urls as site_urls
@@ -59,10 +59,11 @@ NO_PAGE_KINDS = {
     "challenge": "challenge page (captcha or bot check)",
     "empty": "empty page",
 }
-PARSER_ERROR = "parser_error"  # the page kind recorded when the parser itself broke
 WRITE_EVERY = 1.0  # seconds a landed page waits, at most, for others to share its write
+READ_AHEAD = 100  # pending entries read from the frontier at a time (one crawl per archive)
 
 Mode = Literal["incremental", "recheck", "backfill"]
+Landed = tuple[FrontierEntry, FetchResult, Reading | None]  # a fetch, and what was read from it
 Event = dict[str, Any]
 EventSink = Callable[[Event], None]
 Progress = Callable[[str, "CrawlReport", int], None]  # (url just done, report so far, pending)
@@ -166,6 +167,7 @@ class Crawl:
         self._stop_requested = False
         self._abandon = False
         self._wake: asyncio.Event | None = None
+        self._readers: Readers | None = None
         # A back-fill's url sets: the seeds, then those of months in its period.
         self._chosen_sitemaps = {c.url for c in entry_points(config, backfill=True)}
 
@@ -196,6 +198,10 @@ class Crawl:
                         self.config.fetch, allowed_hosts(self.config), before_request=gate
                     )
                     fetcher = await stack.enter_async_context(own)
+                settings = self.config.crawl
+                self._readers = await stack.enter_async_context(
+                    Readers(settings.parse_workers, settings.listing_pages)
+                )
                 if lease is not None:
                     keeper = asyncio.create_task(self._keep_lock(lease))
                     stack.callback(keeper.cancel)
@@ -279,9 +285,10 @@ class Crawl:
         # page_deadline queueing for a turn while the pace to a strained host is slow.
         capacity = max(1, self.config.fetch.concurrency) * 2
         window = self.options.window if self.options.mode == "backfill" else None
-        in_flight: dict[asyncio.Future[tuple[FrontierEntry, FetchResult]], FrontierEntry] = {}
-        # Fetched, not yet written: their entries are still pending in the archive.
-        landed: list[tuple[FrontierEntry, FetchResult]] = []
+        in_flight: dict[asyncio.Future[Landed], FrontierEntry] = {}
+        # Fetched and read, not yet written: their entries are still pending in the archive.
+        landed: list[Landed] = []
+        ahead: deque[FrontierEntry] = deque()  # pending entries read ahead (see _take)
         landed_since = 0.0
         grace_ends: float | None = None
         try:
@@ -306,8 +313,8 @@ class Crawl:
                         room = min(room, limit - taken)
                     if room > 0:
                         busy = {entry.url for entry in in_flight.values()}
-                        busy.update(entry.url for entry, _ in landed)
-                        for entry in self._take(run_id, room, busy, backfill):
+                        busy.update(entry.url for entry, _, _ in landed)
+                        for entry in self._take(run_id, room, busy, backfill, ahead):
                             in_flight[asyncio.create_task(self._fetch(fetcher, entry))] = entry
                 if not in_flight:
                     if landed:
@@ -349,14 +356,23 @@ class Crawl:
                 await asyncio.gather(*in_flight, return_exceptions=True)
 
     def _take(
-        self, run_id: int, room: int, busy: set[str], window: BackfillWindow | None
+        self,
+        run_id: int,
+        room: int,
+        busy: set[str],
+        window: BackfillWindow | None,
+        ahead: deque[FrontierEntry],
     ) -> list[FrontierEntry]:
         """Up to `room` pending entries to fetch: on a shared archive leased to this run, else
-        the next ones not already in flight."""
+        the next ones not in flight nor waiting to be written, read READ_AHEAD at a time (a
+        query for every page fetched cost as much as writing it)."""
         if self.archive.shared:
             return self.archive.lease_batch(run_id, room, window=window)
-        pending = self.archive.next_batch(room + len(busy), window=window)
-        return [e for e in pending if e.url not in busy][:room]
+        if len(ahead) < room:
+            pending = self.archive.next_batch(READ_AHEAD + len(busy), window=window)
+            ahead.clear()
+            ahead.extend(e for e in pending if e.url not in busy)
+        return [ahead.popleft() for _ in range(min(room, len(ahead)))]
 
     def _others_at_work(self, run_id: int, window: BackfillWindow | None) -> bool:
         """Whether other crawls on a shared archive hold pending entries now."""
@@ -367,9 +383,8 @@ class Crawl:
             await asyncio.sleep(LEASE_RENEW_EVERY)
             self.archive.renew_leases(run_id)
 
-    async def _fetch(
-        self, fetcher: Fetcher, entry: FrontierEntry
-    ) -> tuple[FrontierEntry, FetchResult]:
+    async def _fetch(self, fetcher: Fetcher, entry: FrontierEntry) -> Landed:
+        """Fetch an entry and read what came back."""
         url = site_urls.to_fetch_url(entry.url, self.config.crawl.base_url or None)
         etag, last_modified = entry.etag, entry.last_modified
         if self.options.mode == "backfill" and entry.kind == "sitemap":
@@ -392,7 +407,11 @@ class Crawl:
                 attempts=0,
                 error=f"no answer within {deadline:g} s (fetch.page_deadline)",
             )
-        return entry, result
+        reading = None
+        if result.outcome == "ok":
+            assert self._readers is not None
+            reading = await self._readers.read(entry.kind, entry.url, result.body)
+        return entry, result, reading
 
     async def _keep_lock(self, lease: CrawlLease) -> None:
         while True:
@@ -404,16 +423,17 @@ class Crawl:
 
     # -- one fetch -------------------------------------------------------------------------
 
-    def _record(self, landed: list[tuple[FrontierEntry, FetchResult]], run_id: int) -> None:
-        """Read what landed and write it all in one transaction, then account for each."""
+    def _record(self, landed: list[Landed], run_id: int) -> None:
+        """Write what landed in one transaction, then account for each page."""
         window = self.options.window if self.options.mode == "backfill" else None
         pages: list[_Page] = []
-        for entry, result in landed:
+        for entry, result, reading in landed:
             if self.on_fetch is not None:
                 self.on_fetch(result)
             page = _Page(entry, result)
-            if result.outcome == "ok":
-                page.article, page.kind, page.found, page.detail = self._read(entry, result.body)
+            if reading is not None:
+                page.article, page.kind = reading.article, reading.kind
+                page.found, page.detail = reading.found, reading.detail
             if window is not None:
                 # Everything found joins the frontier (later runs take it); this run takes only
                 # the url sets of months in its period, and articles whose lastmod is in it.
@@ -503,31 +523,6 @@ class Crawl:
         if self.progress is not None and time.monotonic() >= self._next_progress:
             self._next_progress = time.monotonic() + PROGRESS_EVERY
             self.progress(page.entry.url, report, self.archive.pending_count())
-
-    def _read(
-        self, entry: FrontierEntry, body: bytes
-    ) -> tuple[Article | None, str, list[Found], str | None]:
-        """Parse what was fetched: an article, the page's kind, the links worth following, and
-        what more the parser said of a page that is none."""
-        max_page = self.config.crawl.listing_pages
-        try:
-            if entry.kind == "sitemap":
-                return None, "sitemap", links_in_sitemap(body), None
-            if entry.kind == "feed":
-                return None, "feed", links_in_feed(body), None
-            links = links_in_page(body, entry.url, max_listing_page=max_page)
-            # A listing without a single link is asked what it is too: a bot check looks so.
-            wanted = entry.kind == "article" or not links
-            article = parse_article(body, entry.url) if wanted else None
-        except NotAnArticle as exc:
-            return None, exc.kind, links, exc.detail
-        except Exception as exc:
-            # A bug of ours on one page must cost that page (failed, tried again by a later
-            # run, after a fix), never the run, nor every run that resumes after it.
-            return None, PARSER_ERROR, [], f"parser error: {type(exc).__name__}: {exc}"
-        if entry.kind == "listing":
-            return None, "listing", links, None
-        return article, "article" if article is not None else "listing", links, None
 
     def _next_visit(
         self, entry: FrontierEntry, result: FetchResult, article: Article | None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -90,8 +91,24 @@ def link_url(href: str, base: str | None = None) -> str | None:
     """The canonical form of a link found in a page, feed or sitemap; None when it is no address
     to follow: unreadable (a broken IPv6 host, a port out of range), not http(s), or carrying
     credentials (a hostile page's way of making us send them somewhere)."""
+    href = href.strip()
+    if _CANONICAL_LINK.fullmatch(href):
+        return href  # most links of the site's own pages: what the general way would make
     try:
-        absolute = urljoin(base, href.strip()) if base is not None else href.strip()
+        absolute = urljoin(base, href) if base is not None else href
+    except ValueError:
+        return None
+    return _followable(absolute)
+
+
+# A link already in canonical form: https, the main host, a plain path; no query, no fragment.
+_CANONICAL_LINK = re.compile(rf"https://{re.escape(MAIN_HOST)}/[A-Za-z0-9._~/-]*")
+
+
+# Pages link the same addresses over and over (menus, boxes): the work after the join is cached.
+@lru_cache(maxsize=1 << 14)
+def _followable(absolute: str) -> str | None:
+    try:
         if absolute.startswith("//"):
             absolute = "https:" + absolute
         parts = urlsplit(absolute)
@@ -131,6 +148,7 @@ def site_id(url: str) -> str | None:
     return match[1] if match else None
 
 
+@lru_cache(maxsize=1 << 14)
 def url_kind(url: str) -> UrlKind:
     """What a URL of the site most likely is, from its address alone."""
     parts = urlsplit(url)

@@ -55,6 +55,28 @@ def conditions(chosen: ArticleFilter) -> list[ColumnElement[bool]]:
     return found
 
 
+def chosen_id_sets(chosen: ArticleFilter) -> tuple[tuple[str, ...], dict[str, object]]:
+    """The filter as queries for sets of article ids, the chosen articles being in all of them
+    (none: every article), and their parameters (`:categories` to be expanded). Categories and
+    dates are separate sets, each read from its own index alone: one query for both would read
+    every article row one index kept, and intersecting them in SQL costs more than two lookups
+    per match."""
+    sets, bounds = list[str](), dict[str, object]()
+    if chosen.categories is not None:
+        sets.append("SELECT id FROM article WHERE category IN :categories")
+        bounds["categories"] = list(chosen.categories)
+    dates = []
+    if chosen.since_bound is not None:
+        dates.append("published_at >= :since")
+        bounds["since"] = chosen.since_bound
+    if chosen.until_bound is not None:
+        dates.append("published_at < :until")
+        bounds["until"] = chosen.until_bound
+    if dates:
+        sets.append(f"SELECT id FROM article WHERE {' AND '.join(dates)}")
+    return tuple(sets), bounds
+
+
 def categories_like(session: Session, name: str) -> tuple[str, ...]:
     """The stored categories that are `name` up to case and diacritics (`kinh te`: `Kinh tế`)."""
     wanted = _folded(name)

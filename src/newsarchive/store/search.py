@@ -11,17 +11,19 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import Connection, TextClause, bindparam, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from newsarchive.record import Article
 
 from .errors import SearchSyntaxError, StoreError, one_line
-from .filters import ALL_ARTICLES, ArticleFilter
+from .filters import ALL_ARTICLES, ArticleFilter, chosen_id_sets
 from .fold import MATCH_END, MATCH_START, fold, fold_query
 from .models import ArticleCaptionRow
 
@@ -36,6 +38,7 @@ MARK_START, MARK_END = "[", "]"
 
 # SQLite's messages for queries it cannot read (as opposed to a broken or busy database).
 _QUERY_ERRORS = ("fts5:", "unterminated string", "no such column", "unknown special query")
+_MARKERS = re.compile(f"([{MATCH_START}{MATCH_END}])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,31 +50,28 @@ class SearchHit:
     score: float  # higher is better (negated bm25)
 
 
-def index_article(session: Session, article_id: int, article: Article) -> None:
-    """(Re)index one article: its folded text replaces whatever was indexed for it."""
-    session.execute(text("DELETE FROM article_fts WHERE rowid = :id"), {"id": article_id})
-    session.execute(
-        text(
-            "INSERT INTO article_fts (rowid, title, sapo, body, captions) "
-            "VALUES (:id, :title, :sapo, :body, :captions)"
-        ),
-        {"id": article_id, **{c: fold(v) for c, v in zip(COLUMNS, texts_of(article), strict=True)}},
+def index_articles(connection: Connection, indexed: Sequence[tuple[int, Article]]) -> None:
+    """(Re)index articles by id: their folded text replaces whatever was indexed for them. One
+    statement for all of them: statements, not rows, are what cost on this path."""
+    if not indexed:
+        return
+    connection.execute(_UNINDEX, {"ids": [article_id for article_id, _ in indexed]})
+    connection.execute(
+        _INDEX,
+        [
+            {"id": article_id} | dict(zip(COLUMNS, map(fold, texts_of(article)), strict=True))
+            for article_id, article in indexed
+        ],
     )
 
 
-def filter_sql(chosen: ArticleFilter) -> tuple[str, dict[str, object]]:
-    """The filter as SQL conditions on `a` (the article) and their parameters."""
-    where, bounds = "", dict[str, object]()
-    if chosen.since_bound is not None:
-        where += " AND a.published_at >= :since"
-        bounds["since"] = chosen.since_bound
-    if chosen.until_bound is not None:
-        where += " AND a.published_at < :until"
-        bounds["until"] = chosen.until_bound
-    if chosen.categories is not None:
-        where += " AND a.category IN :categories"
-        bounds["categories"] = list(chosen.categories)
-    return where, bounds
+_UNINDEX = text("DELETE FROM article_fts WHERE rowid IN :ids").bindparams(
+    bindparam("ids", expanding=True)
+)
+_INDEX = text(
+    "INSERT INTO article_fts (rowid, title, sapo, body, captions) "
+    "VALUES (:id, :title, :sapo, :body, :captions)"
+)
 
 
 def texts_of(article: Article) -> tuple[str, str, str, str]:
@@ -83,32 +83,14 @@ def search(
 ) -> list[SearchHit]:
     if not query.strip():
         raise SearchSyntaxError("empty search query")
-    where, bounds = filter_sql(chosen)
-    # Rank first, then mark up only the rows shown: highlight() over every match before the
-    # LIMIT cost three times as much on a large archive (bench/results.md, search).
-    # The join to `article` is paid for every match, so only a filter brings it in.
-    source = "article_fts JOIN article AS a ON a.id = article_fts.rowid" if where else "article_fts"
-    ranked = text(
-        f"SELECT article_fts.rowid AS id, bm25(article_fts, {', '.join(map(str, WEIGHTS))}) "
-        f"AS rank FROM {source} WHERE article_fts MATCH :query{where} ORDER BY rank LIMIT :limit"
-    )
-    if chosen.categories is not None:
-        ranked = ranked.bindparams(bindparam("categories", expanding=True))
-    highlights = ", ".join(
-        f"highlight(article_fts, {i}, :start, :end) AS marked_{name}"
-        for i, name in enumerate(COLUMNS)
-    )
-    shown = text(
-        f"SELECT a.id, a.url, a.title, a.sapo, a.body_text, a.published_at, {highlights} "
-        "FROM article_fts JOIN article AS a ON a.id = article_fts.rowid "
-        "WHERE article_fts MATCH :query AND article_fts.rowid IN :ids"
-    ).bindparams(bindparam("ids", expanding=True))
+    id_sets, bounds = chosen_id_sets(chosen)
+    ranked = _ranked(id_sets, expand_categories="categories" in bounds)
     folded = fold_query(query)
     try:
         order = session.execute(ranked, {"query": folded, "limit": limit, **bounds}).all()
         rank = {row.id: float(row.rank) for row in order}
         found = session.execute(
-            shown,
+            _SHOWN,
             {"query": folded, "start": MATCH_START, "end": MATCH_END, "ids": list(rank)},
         ).all()
     except OperationalError as exc:
@@ -134,14 +116,49 @@ def search(
     return hits
 
 
+# Rank first, then mark up only the rows shown: highlight() over every match before the LIMIT
+# cost three times as much on a large archive (bench/results.md, search).
+_SHOWN = text(
+    "SELECT a.id, a.url, a.title, a.sapo, a.body_text, a.published_at, "
+    + ", ".join(
+        f"highlight(article_fts, {i}, :start, :end) AS marked_{name}"
+        for i, name in enumerate(COLUMNS)
+    )
+    + " FROM article_fts JOIN article AS a ON a.id = article_fts.rowid "
+    "WHERE article_fts MATCH :query AND article_fts.rowid IN :ids"
+).bindparams(bindparam("ids", expanding=True))
+
+
+@cache
+def _ranked(id_sets: tuple[str, ...], *, expand_categories: bool) -> TextClause:
+    """The best matches' ids and bm25 ranks, among the articles in all `id_sets` (queries).
+    Built once per shape of filter: text() parses its SQL for parameters each time it is made."""
+    # Each set is gathered once, from an index, and each match looked up in it: joining
+    # `article` instead read every matching row (kilobytes of text each) for its date and
+    # category. The `+` keeps FTS5 from being offered the set as rowids to look up: it would
+    # run the whole MATCH again for every id in it.
+    within = "".join(f" AND +article_fts.rowid IN ({ids})" for ids in id_sets)
+    ranked = text(
+        f"SELECT article_fts.rowid AS id, bm25(article_fts, {', '.join(map(str, WEIGHTS))}) "
+        f"AS rank FROM article_fts WHERE article_fts MATCH :query{within} "
+        "ORDER BY rank LIMIT :limit"
+    )
+    if expand_categories:
+        ranked = ranked.bindparams(bindparam("categories", expanding=True))
+    return ranked
+
+
+_CAPTIONS = (
+    select(ArticleCaptionRow.article_id, ArticleCaptionRow.text)
+    .where(ArticleCaptionRow.article_id.in_(bindparam("ids", expanding=True)))
+    .order_by(ArticleCaptionRow.article_id, ArticleCaptionRow.position)
+)
+
+
 def captions_of(session: Session, article_ids: list[int]) -> dict[int, list[str]]:
     """The captions of the articles shown, in order: the fourth searched column."""
     captions: dict[int, list[str]] = defaultdict(list)
-    for article_id, caption in session.execute(
-        select(ArticleCaptionRow.article_id, ArticleCaptionRow.text)
-        .where(ArticleCaptionRow.article_id.in_(article_ids))
-        .order_by(ArticleCaptionRow.article_id, ArticleCaptionRow.position)
-    ):
+    for article_id, caption in session.execute(_CAPTIONS, {"ids": article_ids}):
         captions[article_id].append(caption)
     return captions
 
@@ -175,14 +192,15 @@ def _matches(marked: str) -> tuple[str, list[tuple[int, int]]]:
     """The folded text without markers, and the marked spans in it (touching ones merged)."""
     plain: list[str] = []
     spans: list[tuple[int, int]] = []
-    start = 0
-    for char in marked:
-        if char == MATCH_START:
-            start = len(plain)
-        elif char == MATCH_END:
-            spans.append((start, len(plain)))
+    start = length = 0
+    for piece in _MARKERS.split(marked):  # by runs of text, not character by character
+        if piece == MATCH_START:
+            start = length
+        elif piece == MATCH_END:
+            spans.append((start, length))
         else:
-            plain.append(char)
+            plain.append(piece)
+            length += len(piece)
     folded = "".join(plain)
     merged: list[tuple[int, int]] = []
     for begin, end in spans:

@@ -27,7 +27,7 @@ from .errors import SearchSyntaxError
 from .filters import ALL_ARTICLES, ArticleFilter
 from .fold import MATCH_END, MATCH_START, fold
 from .models import ArticleRow
-from .search import COLUMNS, SearchHit, captions_of, filter_sql, originals_of, snippet, texts_of
+from .search import COLUMNS, SearchHit, captions_of, originals_of, snippet, texts_of
 
 # FTS5's unicode61 tokenizer: a word is a run of letters and digits; the rest separates.
 WORD = re.compile(r"[^\W_]+")
@@ -438,3 +438,18 @@ def highlight(original: str, column: str, shown: Sequence[Phrase]) -> str:
 
 def _same(found: str, wanted: str, *, last: bool) -> bool:
     return found.startswith(wanted) if last else found == wanted
+
+
+def filter_sql(chosen: ArticleFilter) -> tuple[str, dict[str, object]]:
+    """The filter as SQL conditions on `a` (the article) and their parameters."""
+    where, bounds = "", dict[str, object]()
+    if chosen.since_bound is not None:
+        where += " AND a.published_at >= :since"
+        bounds["since"] = chosen.since_bound
+    if chosen.until_bound is not None:
+        where += " AND a.published_at < :until"
+        bounds["until"] = chosen.until_bound
+    if chosen.categories is not None:
+        where += " AND a.category IN :categories"
+        bounds["categories"] = list(chosen.categories)
+    return where, bounds

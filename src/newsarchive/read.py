@@ -1,0 +1,188 @@
+"""Reading fetched pages: the article and the links of each, in worker processes beside the
+crawl's own, so that fetching, reading and writing use more than one core.
+
+Parsing a page costs about as much as fetching it, and Python runs one thread at a time: in the
+crawl's own process the two take turns (bench/results.md, crawl). `Readers` hands pages to
+`workers` processes (0: reads them in the crawl's own process). Each is a Python
+running `serve`, fed pickled pages on its stdin and answering on its stdout: nothing of the
+crawl's process (its main module, its open archive, its threads) is copied or run again there,
+and a worker whose crawl died sees its stdin end and leaves. A worker that dies (a crash in the
+HTML parser on some page) costs the pages it held, as parser errors, and is replaced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import pickle
+import signal
+import struct
+import sys
+from dataclasses import dataclass, field
+from itertools import count
+from types import TracebackType
+
+from .discover import Found, links_in_feed, links_in_page, links_in_sitemap
+from .parse import NotAnArticle, parse_article
+from .record import Article
+
+PARSER_ERROR = "parser_error"  # the page kind recorded when the parser itself broke
+_FRAME = struct.Struct("!I")  # each message: its length, then the pickle
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What was read from a page: its kind, the article (if it is one), the links worth
+    following, and what more the parser said of a page that is none."""
+
+    kind: str
+    article: Article | None = None
+    found: list[Found] = field(default_factory=list)
+    detail: str | None = None
+
+
+def read_page(kind: str, url: str, body: bytes, max_listing_page: int) -> Reading:
+    """Read a fetched page of frontier kind `kind` at site URL `url`."""
+    links: list[Found] = []
+    try:
+        if kind == "sitemap":
+            return Reading("sitemap", found=links_in_sitemap(body))
+        if kind == "feed":
+            return Reading("feed", found=links_in_feed(body))
+        links = links_in_page(body, url, max_listing_page=max_listing_page)
+        # A listing without a single link is asked what it is too: a bot check looks so.
+        article = parse_article(body, url) if kind == "article" or not links else None
+    except NotAnArticle as exc:
+        return Reading(exc.kind, found=links, detail=exc.detail)
+    except Exception as exc:
+        # A bug of ours on one page must cost that page (failed, tried again by a later run,
+        # after a fix), never the run, nor every run that resumes after it.
+        return Reading(PARSER_ERROR, detail=f"parser error: {type(exc).__name__}: {exc}")
+    if kind == "listing" or article is None:
+        return Reading("listing", found=links)
+    return Reading("article", article, links)
+
+
+class Readers:
+    """Reads pages in `workers` processes (0: in this one). Use as an async context manager."""
+
+    def __init__(self, workers: int, max_listing_page: int) -> None:
+        self.max_listing_page = max_listing_page
+        self._slots: list[_Worker | None] = [None] * max(0, workers)
+
+    async def __aenter__(self) -> Readers:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        for worker in self._slots:
+            if worker is not None:
+                await worker.close()
+        self._slots = [None] * len(self._slots)
+
+    async def read(self, kind: str, url: str, body: bytes) -> Reading:
+        if not self._slots:
+            return read_page(kind, url, body, self.max_listing_page)
+        worker = await self._least_busy()
+        return await worker.read((kind, url, body, self.max_listing_page))
+
+    async def _least_busy(self) -> _Worker:
+        for i, worker in enumerate(self._slots):
+            if worker is None or worker.dead:
+                self._slots[i] = await _Worker.start()
+        workers = [worker for worker in self._slots if worker is not None]
+        return min(workers, key=lambda worker: len(worker.waiting))
+
+
+class _Worker:
+    """One reading process and the pages it holds, answered in the order they were sent."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.waiting: dict[int, asyncio.Future[Reading]] = {}
+        self.dead = False
+        self._ids = count()
+        self._listener = asyncio.create_task(self._listen())
+
+    @classmethod
+    async def start(cls) -> _Worker:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            "from newsarchive.read import serve; serve()",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        return cls(process)
+
+    async def read(self, page: tuple[str, str, bytes, int]) -> Reading:
+        if self.dead:
+            return _died("")
+        assert self.process.stdin is not None
+        ident = next(self._ids)
+        answer: asyncio.Future[Reading] = asyncio.get_running_loop().create_future()
+        self.waiting[ident] = answer
+        data = pickle.dumps((ident, page), protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            self.process.stdin.write(_FRAME.pack(len(data)) + data)
+            await self.process.stdin.drain()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the listener sees it die and answers for it
+        return await answer
+
+    async def _listen(self) -> None:
+        assert self.process.stdout is not None and self.process.stderr is not None
+        try:
+            while True:
+                head = await self.process.stdout.readexactly(_FRAME.size)
+                (size,) = _FRAME.unpack(head)
+                ident, reading = pickle.loads(await self.process.stdout.readexactly(size))
+                answer = self.waiting.pop(ident, None)
+                if answer is not None and not answer.done():
+                    answer.set_result(reading)
+        except (asyncio.IncompleteReadError, ConnectionResetError):
+            pass
+        self.dead = True
+        said = (await self.process.stderr.read()).decode("utf-8", "replace").strip()
+        for answer in self.waiting.values():
+            if not answer.done():
+                answer.set_result(_died(said.splitlines()[-1] if said else ""))
+        self.waiting.clear()
+
+    async def close(self) -> None:
+        if self.process.stdin is not None and not self.process.stdin.is_closing():
+            self.process.stdin.close()  # the worker's cue to leave
+        try:
+            await asyncio.wait_for(self.process.wait(), timeout=5)
+        except TimeoutError:
+            self.process.kill()
+            await self.process.wait()
+        await self._listener
+
+
+def _died(said: str) -> Reading:
+    detail = "parser error: the reading process died" + (f" ({said})" if said else "")
+    return Reading(PARSER_ERROR, detail=detail)
+
+
+def serve() -> None:
+    """A worker's life: read each page that comes on stdin and answer on stdout, until stdin
+    ends (the crawl is done, or died)."""
+    # Signals are the crawl's to handle: Ctrl-C and systemd's stop reach the whole group, and
+    # the crawl stops cleanly, then closes this worker's stdin.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    source, sink = sys.stdin.buffer, sys.stdout.buffer
+    while head := source.read(_FRAME.size):
+        (size,) = _FRAME.unpack(head)
+        ident, page = pickle.loads(source.read(size))
+        data = pickle.dumps((ident, read_page(*page)), protocol=pickle.HIGHEST_PROTOCOL)
+        sink.write(_FRAME.pack(len(data)) + data)
+        sink.flush()

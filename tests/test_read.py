@@ -1,0 +1,74 @@
+"""Reading fetched pages in worker processes: the same readings as in the crawl's own process,
+and a worker that dies costs one page, not the run."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from pathlib import Path
+
+from newsarchive.read import PARSER_ERROR, Readers, Reading, read_page
+
+SITE = Path(__file__).resolve().parent.parent / "fixtures" / "site"
+ARTICLE = next(iter(sorted(SITE.rglob("*.expected.json"))))
+PAGE = ARTICLE.with_name(ARTICLE.name.replace(".expected.json", ".html"))
+URL = "https://kinhtedothi.vn/" + PAGE.relative_to(SITE).as_posix()
+HOME = SITE / "index.html"
+
+
+def test_a_worker_reads_pages_exactly_as_the_crawls_own_process_does() -> None:
+    pages = [
+        ("article", URL, PAGE.read_bytes()),
+        ("listing", "https://kinhtedothi.vn/", HOME.read_bytes()),
+        ("sitemap", "https://kinhtedothi.vn/sitemap.xml", (SITE / "sitemap.xml").read_bytes()),
+        ("article", URL, b"<html><body>Checking your browser</body></html>"),
+    ]
+
+    async def read_all(workers: int) -> list[Reading]:
+        async with Readers(workers, max_listing_page=2) as readers:
+            return [await readers.read(*page) for page in pages]
+
+    here = [read_page(*page, max_listing_page=2) for page in pages]
+    assert [reading.kind for reading in here][:3] == ["article", "listing", "sitemap"]
+    assert all(reading.found for reading in here[:3])
+    assert asyncio.run(read_all(1)) == here
+    assert asyncio.run(read_all(0)) == here
+
+
+def test_a_worker_that_dies_costs_its_page_as_a_parser_error_and_is_replaced() -> None:
+    body = PAGE.read_bytes()
+
+    async def scenario() -> tuple[Reading, Reading, Reading]:
+        async with Readers(1, max_listing_page=2) as readers:
+            first = await readers.read("article", URL, body)
+            [worker] = readers._slots
+            assert worker is not None
+            os.kill(worker.process.pid, signal.SIGSTOP)  # so that it holds the next page
+            held = asyncio.ensure_future(readers.read("article", URL, body))
+            await asyncio.sleep(0.2)
+            os.kill(worker.process.pid, signal.SIGKILL)  # a crash in the HTML parser looks so
+            lost = await held
+            again = await readers.read("article", URL, body)
+            return first, lost, again
+
+    first, lost, again = asyncio.run(scenario())
+    assert first.kind == "article"
+    assert (lost.kind, lost.detail) == (PARSER_ERROR, "parser error: the reading process died")
+    assert again == first
+
+
+def test_workers_ignore_the_signals_the_crawl_handles_itself() -> None:
+    body = PAGE.read_bytes()
+
+    async def scenario() -> Reading:
+        async with Readers(1, max_listing_page=2) as readers:
+            await readers.read("article", URL, body)
+            [worker] = readers._slots
+            assert worker is not None
+            os.kill(worker.process.pid, signal.SIGINT)  # Ctrl-C reaches the whole group
+            os.kill(worker.process.pid, signal.SIGTERM)  # and so does systemd's stop
+            await asyncio.sleep(0.3)
+            return await readers.read("article", URL, body)
+
+    assert asyncio.run(scenario()).kind == "article"
