@@ -163,8 +163,9 @@ METHOD = """## How each figure is measured
    `bench/serve.py`), crawled whole by `newsarchive` in another process with `delay = 0`; the
    floor is a bare `httpx.AsyncClient` loop over the URLs the crawl fetched, with the same
    concurrency, against the same server.
-5. **Memory**: the peak RSS of the crawl's own process (`VmHWM`; `ru_maxrss` would carry the
-   parent's size over the fork), for two replica sizes.
+5. **Memory**: the peak RSS of the crawl's process and its page-reading worker together (their
+   `VmRSS` summed every 50 ms, and never below the crawl's own `VmHWM`; `ru_maxrss` would carry
+   the parent's size over the fork), for two replica sizes.
 6. **Search**: `Archive.search(query, limit=10)` in-process over a generated archive written
    through `record_fetch` (cached in bench/.cache/), one warm-up then timed runs per query;
    p50/p95 over all timed runs."""

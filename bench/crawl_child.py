@@ -8,8 +8,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import resource
+import threading
 import time
+from pathlib import Path
 
 from newsarchive.config import Config, CrawlSettings, FetchSettings, StoreSettings
 from newsarchive.crawl import Crawl
@@ -26,19 +29,71 @@ def crawl_config(base_url: str, db: str, concurrency: int) -> Config:
 
 
 def crawl_pages(config: Config) -> dict[str, object]:
+    sampler = FamilyPeak()
+    sampler.start()
     with Archive.open(config.store.url) as archive:
         start = time.perf_counter()
         report = asyncio.run(Crawl(config, archive).run())
         seconds = time.perf_counter() - start
         articles = archive.article_count()
+    sampler.stop()
     return {
         "seconds": seconds,
         "counts": dict(report.counts),
         "outcomes": dict(report.outcomes),
         "exit_status": report.exit_status,
         "articles": articles,
-        "peak_rss_kb": peak_rss_kb(),
+        "peak_rss_kb": max(peak_rss_kb(), sampler.peak_kb),
+        "own_peak_rss_kb": peak_rss_kb(),
+        "workers_peak_rss_kb": sampler.children_peak_kb,
     }
+
+
+class FamilyPeak(threading.Thread):
+    """The peak of this process's RSS plus its children's (the crawl's reading workers),
+    sampled every SAMPLE_EVERY seconds: a child's own high-water mark dies with it."""
+
+    SAMPLE_EVERY = 0.05
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak_kb = 0
+        self.children_peak_kb = 0
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        me = os.getpid()
+        while not self._done.wait(self.SAMPLE_EVERY):
+            children = sum(_rss_kb(pid) for pid in _children(me))
+            self.children_peak_kb = max(self.children_peak_kb, children)
+            self.peak_kb = max(self.peak_kb, _rss_kb(me) + children)
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+
+
+def _children(parent: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # The parent pid is the 2nd field after the parenthesised command name.
+            fields = stat.read_text(encoding="ascii", errors="replace").rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def peak_rss_kb() -> int:

@@ -18,8 +18,8 @@ from ..site import layouts as site
 from ..site.urls import article_match, canonical_url, is_site_host, link_url, url_kind
 from .body import Body, BodyReader, related_links
 from .dates import parse_iso, parse_visible
-from .decode import decode_html
-from .marks import Marks, within
+from .decode import decode_page
+from .marks import Marks, lies_in, within
 from .metadata import Metadata, read_metadata
 from .text import clean, folded_key
 
@@ -35,7 +35,14 @@ _SENTENCE_PUNCTUATION = re.compile(r"[.!?;…]$|[!?;]")
 _TITLE_SUFFIX = re.compile(r"\s+[-|–]\s+[^-|–]*(kinh tế|kinhtedothi)[^-|–]*$", re.IGNORECASE)
 _TEASERS = "aside, [class*=story], [class*=sidebar], [class*=teaser], [class*=item]"
 _CHROME = ", ".join(site.CHROME)
+_LOGO = ("[class*=logo]", "header")  # an h1 in here names the site, not the article
 _MAX_LABEL = 60  # characters; a label is a few words
+# An ASCII text folds to an ASCII key: none is a label while every label has a non-ASCII letter.
+_NO_ASCII_LABEL = not any(key.isascii() for key in (*site.RELATED_LABELS, *site.SPONSORED_LABELS))
+# Addresses `urljoin` leaves as written (absolute) or puts after the page's origin (a path from
+# the root): no dot segment, parameters, query, fragment or character `urlsplit` removes.
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9_.~%/-]*)?")
+_PLAIN_PATH = re.compile(r"/|(?:/[A-Za-z0-9_~-][A-Za-z0-9_.~-]*)+/?")
 _MIN_GENERIC_BODY = 200  # characters of text before a container counts as an article body
 _SNIFF = 8192  # characters looked at for a NUL, as git and grep tell binary files
 
@@ -51,13 +58,20 @@ class NotAnArticle(Exception):
 
 def parse_article(html: str | bytes, url: str) -> Article:
     """The ARTICLE.md record of one page; raises `NotAnArticle` for any other page."""
-    text = decode_html(html) if isinstance(html, bytes) else html
-    if not text.strip():
+    source: str | bytes = html
+    if isinstance(html, bytes):
+        text, as_is = decode_page(html)
+        if not as_is:
+            source = text
+    else:
+        text = html
+    if not text or text.isspace():
         raise NotAnArticle("empty")
     if "\x00" in text[:_SNIFF]:  # no HTML page holds a NUL; images, PDFs and archives do
         # No HTML text at all: ARTICLE.md's "empty" (its list of kinds is a contract).
         raise NotAnArticle("empty", "binary body, no HTML")
-    tree = LexborHTMLParser(text)
+    # Valid UTF-8 goes to Lexbor as bytes: a str would only be encoded back to the same bytes.
+    tree = LexborHTMLParser(source)
     return _Page(tree, url).article()
 
 
@@ -77,6 +91,7 @@ class _Page:
             raise NotAnArticle("empty")
         self._marks = Marks(root)
         self.url = self._canonical(url)
+        self._origin = _origin(self.url)
         self._links: dict[str, str | None] = {}
 
     # -- what the page is ------------------------------------------------------------------
@@ -86,8 +101,8 @@ class _Page:
         title = self._title(found)
         if found is None or not title:
             raise NotAnArticle(self._kind_of_non_article())
-        reader = BodyReader(self._marks, found.layout, self._absolute_image, self._article_link)
-        body = reader.read(found.body)
+        reader = BodyReader(found.body, found.layout, self._absolute_image, self._article_link)
+        body = reader.read()
         sapo = self._sapo(found)
         authors_from_page = self._authors(found)
         paragraphs, byline = _split_byline(body, sapo)
@@ -149,9 +164,11 @@ class _Page:
     def _canonical(self, fetched: str) -> str:
         """`link[rel=canonical]`, else `og:url`, else the URL fetched; only the site's hosts count
         (a canonical to `m.` or an AMP host is ignored)."""
+        origin = _origin(fetched)
         for candidate in (self.meta.canonical, self.meta.get("og:url")):
             if candidate:
-                absolute = link_url(candidate, base=fetched)
+                joined = _plain_join(origin, candidate.strip())
+                absolute = link_url(candidate, base=fetched) if joined is None else link_url(joined)
                 if absolute is not None and is_site_host(urlsplit(absolute).hostname):
                     return absolute
         return canonical_url(fetched)
@@ -234,10 +251,10 @@ class _Page:
         return clean(value) if value else None
 
     def _tags(self, found: _Found) -> list[str]:
-        selectors = found.layout.tags or site.GENERIC.tags
         seen: dict[str, None] = {}
-        for selector in (selectors, site.GENERIC.tags):
-            for node in _all(self.tree, selector):
+        # The layout's selectors, then the generic ones: these once when they are the same.
+        for selectors in dict.fromkeys((found.layout.tags or site.GENERIC.tags, site.GENERIC.tags)):
+            for node in _all(self.tree, selectors):
                 if self._marks.inside(node, _CHROME) or within(node, found.body):
                     continue
                 tag = clean(node.text(deep=True)).lstrip("#").strip()
@@ -259,7 +276,8 @@ class _Page:
         for url, title in body.inline_related:
             add(url, title, "inline")
         for kind, box in self._related_boxes(found):
-            for url, title in related_links(box, self._article_link):
+            anchors = self._marks.under(box, "a[href]")
+            for url, title in related_links(anchors, self._article_link):
                 add(url, title, kind)
         return links
 
@@ -282,30 +300,41 @@ class _Page:
             if not any(within(node, box) or within(box, node) for box, _ in boxes):
                 boxes.append((node, "related"))
         # Page order; sponsored boxes (kind None) are kept above only to fence their links off.
-        for box, box_kind in sorted(boxes, key=lambda pair: _position(self.tree, pair[0])):
+        if len(boxes) > 1:
+            order = _document_order(self.tree, {box.mem_id for box, _ in boxes})
+            boxes.sort(key=lambda pair: order.get(pair[0].mem_id, 0))
+        for box, box_kind in boxes:
             if box_kind is not None:
                 yield box_kind, box
 
     def _labels(self, found: _Found) -> Iterable[tuple[LexborNode, RelatedKind | None]]:
         """Elements whose whole text is a list label ("Tin mới", "Tin tài trợ"), found from
-        their text nodes so the page is walked once."""
+        their text nodes. No label in the body or the site chrome counts: those are not walked."""
         root = self.tree.body
-        if root is None:
+        if root is None or within(root, found.body) or self._marks.inside(root, _CHROME):
             return
-        for text in root.traverse(include_text=True):
-            if not text.is_text_node:
-                continue
-            raw = text.text_content or ""
-            if len(raw) > _MAX_LABEL or not raw.strip():
-                continue
-            key = folded_key(raw)
-            kind = site.RELATED_LABELS.get(key)
-            if kind is None and key not in site.SPONSORED_LABELS:
-                continue
-            node = text.parent
-            if node is None or within(node, found.body) or self._marks.inside(node, _CHROME):
-                continue
-            yield node, kind  # type: ignore[misc]
+        skip = self._marks.ids(_CHROME) | {found.body.mem_id}
+        # A stack of child iterators, not recursion: hostile pages nest thousands deep.
+        branches = [root.iter(include_text=True, skip_empty=True)]
+        while branches:
+            for child in branches[-1]:
+                if child.is_element_node:
+                    if child.mem_id not in skip:
+                        branches.append(child.iter(include_text=True, skip_empty=True))
+                        break
+                    continue
+                if not child.is_text_node:
+                    continue
+                raw = child.text_content or ""
+                if len(raw) > _MAX_LABEL or raw.isspace() or (raw.isascii() and _NO_ASCII_LABEL):
+                    continue
+                key = folded_key(raw)
+                kind = site.RELATED_LABELS.get(key)
+                node = child.parent
+                if (kind is not None or key in site.SPONSORED_LABELS) and node is not None:
+                    yield node, kind  # type: ignore[misc]
+            else:
+                branches.pop()
 
     # -- helpers over the tree -------------------------------------------------------------
 
@@ -321,21 +350,29 @@ class _Page:
                 yield node
 
     def _is_logo(self, node: LexborNode) -> bool:
-        return not clean(node.text(deep=True)) or self._marks.inside(node, "[class*=logo], header")
+        return not clean(node.text(deep=True)) or lies_in(node, _LOGO)
 
     def _holds_article_link(self, node: LexborNode, besides: LexborNode) -> bool:
         return any(
             not within(a, besides) and self._article_link(a.attributes.get("href") or "")
-            for a in node.css("a[href]")
+            for a in self._marks.under(node, "a[href]")
         )
 
     def _absolute_image(self, address: str) -> str:
         if address.startswith("//"):
             return "https:" + address
+        joined = _plain_join(self._origin, address)
+        if joined is not None:
+            return joined
         try:
             return urljoin(self.url, address)
         except ValueError:  # "http://[broken": kept as the page wrote it
             return address
+
+    def _link_url(self, href: str) -> str | None:
+        """`link_url(href, base=self.url)`, joining the common addresses by hand."""
+        joined = _plain_join(self._origin, href)
+        return link_url(joined) if joined is not None else link_url(href, base=self.url)
 
     def _article_link(self, href: str) -> str | None:
         """The canonical URL of a link to another article of the site, else None. Teasers link
@@ -345,7 +382,7 @@ class _Page:
         url: str | None = None
         stripped = href.strip()
         if stripped and not stripped.startswith(("#", "javascript:", "mailto:")):
-            url = link_url(stripped, base=self.url)
+            url = self._link_url(stripped)
             if url is None or url == self.url or article_match(url) is None:
                 url = None
         self._links[href] = url
@@ -356,9 +393,10 @@ def _split_byline(body: Body, sapo: str | None) -> tuple[list[str], list[str]]:
     """Paragraphs without a repeated sapo and without the closing byline, and its names."""
     blocks = [b for b in body.blocks if not (sapo and b.text == sapo)]
     names: list[str] = []
-    if blocks and blocks[-1].byline_styled:
+    # Its wording first: the style is a few queries, and a closing paragraph seldom a byline.
+    if blocks and _looks_like_byline(blocks[-1].text) and blocks[-1].byline_styled:
         candidate = _names(blocks[-1].text)
-        if candidate and _looks_like_byline(blocks[-1].text):
+        if candidate:
             names = candidate
             blocks = blocks[:-1]
     return [b.text for b in blocks], names
@@ -389,8 +427,9 @@ def _is_section(text: str, title: str) -> bool:
 
 
 def _is_active(node: LexborNode) -> bool:
-    classes = (node.attributes.get("class") or "").split()
-    return "active" in classes or node.attributes.get("aria-current") is not None
+    attributes = node.attributes
+    classes = (attributes.get("class") or "").split()
+    return "active" in classes or attributes.get("aria-current") is not None
 
 
 def _first(tree: LexborHTMLParser, selectors: Iterable[str]) -> LexborNode | None:
@@ -425,8 +464,32 @@ def _box_of(
     return None
 
 
-def _position(tree: LexborHTMLParser, node: LexborNode) -> int:
-    for index, candidate in enumerate(tree.root.traverse() if tree.root else ()):
-        if candidate.mem_id == node.mem_id:
-            return index
-    return 0
+def _plain_join(origin: str, href: str) -> str | None:
+    """`urljoin(base, href)` when that is `href` itself or the base's origin and `href`: most
+    addresses of a page, for a fraction of `urljoin`'s cost. None for the others, or when the
+    base has no `_origin`."""
+    if not origin:
+        return None
+    if _PLAIN_PATH.fullmatch(href):
+        return origin + href
+    return href if _PLAIN_URL.fullmatch(href) else None
+
+
+def _origin(url: str) -> str:
+    """The origin ("https://host") of a web page URL; "" when `urljoin` joins otherwise."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") else ""
+
+
+def _document_order(tree: LexborHTMLParser, wanted: set[int]) -> dict[int, int]:
+    """Positions in one walk of the page, stopping once every wanted node is placed."""
+    order: dict[int, int] = {}
+    for index, node in enumerate(tree.root.traverse() if tree.root else ()):
+        if node.mem_id in wanted:
+            order[node.mem_id] = index
+            if len(order) == len(wanted):
+                break
+    return order

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,7 +35,13 @@ _MAX_IMAGE_BLOCK_TEXT = 40
 @dataclass
 class Block:
     text: str
-    byline_styled: bool = False  # right-aligned, or all of it bold or italic
+    leaf: LexborNode | None = field(default=None, repr=False, compare=False)  # its element
+    source: str = field(default="", repr=False, compare=False)  # its text before cleaning
+
+    @functools.cached_property
+    def byline_styled(self) -> bool:
+        """Right-aligned, or all of it bold or italic. Only the last block is ever asked."""
+        return self.leaf is not None and _byline_styled(self.leaf, self.source)
 
 
 @dataclass
@@ -50,12 +57,14 @@ class BodyReader:
 
     def __init__(
         self,
-        marks: Marks,
+        container: LexborNode,
         layout: Layout,
         resolve_image: Callable[[str], str],
         link: LinkResolver,
     ) -> None:
-        self.marks = marks
+        self.container = container
+        # Every question below is about nodes of the body: its selectors query the body alone.
+        self.marks = Marks(container)
         self.layout = layout
         self.resolve_image = resolve_image
         self.link = link
@@ -65,9 +74,14 @@ class BodyReader:
         self.related_boxes = ", ".join(layout.inline_related + GENERIC.inline_related)
         self.body = Body()
         self._pending: list[str] = []  # loose inline text between blocks
+        self._captions: dict[int, LexborNode | None] = {}  # image block id → its caption
 
-    def read(self, container: LexborNode) -> Body:
-        self._walk(container)
+    @functools.cached_property
+    def _noise(self) -> frozenset[int]:  # asked of every element of the body
+        return self.marks.ids(self.noise)
+
+    def read(self) -> Body:
+        self._walk(self.container)
         self._flush()
         return self.body
 
@@ -83,7 +97,7 @@ class BodyReader:
             tag = child.tag or ""
             if tag == "br":
                 self._pending.append("\n")
-            elif self.marks.matches(child, self.noise):
+            elif child.mem_id in self._noise:
                 continue
             elif tag == "img":
                 self._add_image(child, None)
@@ -108,7 +122,7 @@ class BodyReader:
 
     def _flush(self) -> None:
         if self._pending:
-            self._add_block("".join(self._pending), byline_styled=False)
+            self._add_block("".join(self._pending))
             self._pending = []
 
     def _inline(self, node: LexborNode) -> None:
@@ -119,12 +133,12 @@ class BodyReader:
         if self._is_label_plus_links(node, text):
             self._related_links(node)
             return
-        self._add_block(text, byline_styled=_byline_styled(node, text))
+        self._add_block(text, leaf=node)
 
-    def _add_block(self, text: str, *, byline_styled: bool) -> None:
-        text = clean_lines(text)
-        if text:
-            self.body.blocks.append(Block(text, byline_styled))
+    def _add_block(self, text: str, leaf: LexborNode | None = None) -> None:
+        cleaned = clean_lines(text)
+        if cleaned:
+            self.body.blocks.append(Block(cleaned, leaf, text))
 
     def _text_with_breaks(self, node: LexborNode) -> str:
         """Text of an inline run; `<br>` becomes a line break; images inside are body images."""
@@ -138,7 +152,7 @@ class BodyReader:
                 parts.append("\n")
             elif child.tag == "img":
                 self._add_image(child, None)
-            elif not self.marks.matches(child, self.noise):
+            elif child.mem_id not in self._noise:
                 parts.append(self._text_with_breaks(child))
         return "".join(parts)
 
@@ -154,6 +168,13 @@ class BodyReader:
         return len(own_text) <= _MAX_IMAGE_BLOCK_TEXT
 
     def _caption_node(self, block: LexborNode) -> LexborNode | None:
+        # Asked twice per block: whether it is an image block, then for its caption.
+        if block.mem_id in self._captions:
+            return self._captions[block.mem_id]
+        self._captions[block.mem_id] = found = self._find_caption(block)
+        return found
+
+    def _find_caption(self, block: LexborNode) -> LexborNode | None:
         for selector in self.caption_selectors:
             found = block.css_first(selector)
             if found is not None and clean(found.text(deep=True)):
@@ -181,13 +202,20 @@ class BodyReader:
     # -- related boxes inside the body -----------------------------------------------------
 
     def _is_related_box(self, node: LexborNode) -> bool:
+        # Without a link it is none; most bodies then never need their related-box query.
+        if node.mem_id not in self.marks.holding("a[href]"):
+            return False
         if not self.marks.matches(node, self.related_boxes):
             return False
-        return any(self.link(a.attributes.get("href") or "") for a in node.css("a[href]"))
+        anchors = self.marks.under(node, "a[href]")
+        return any(self.link(a.attributes.get("href") or "") for a in anchors)
 
     def _is_label_plus_links(self, node: LexborNode, text: str) -> bool:
         """A block holding only links to articles, or a label such as "Xem thêm:" plus links."""
-        anchors = [a for a in node.css("a[href]") if self.link(a.attributes.get("href") or "")]
+        if node.mem_id not in self.marks.holding("a[href]"):
+            return False
+        anchors = self.marks.under(node, "a[href]")
+        anchors = [a for a in anchors if self.link(a.attributes.get("href") or "")]
         if not anchors:
             return False
         rest = clean(text)
@@ -197,7 +225,7 @@ class BodyReader:
         return not rest or rest in INLINE_RELATED_LABELS
 
     def _related_links(self, node: LexborNode) -> None:
-        self.body.inline_related.extend(related_links(node, self.link))
+        self.body.inline_related.extend(related_links(self.marks.under(node, "a[href]"), self.link))
 
     # -- tables ----------------------------------------------------------------------------
 
@@ -214,14 +242,16 @@ class BodyReader:
                 self.body.blocks.append(Block(" | ".join(cells)))
 
 
-def related_links(node: LexborNode, link: LinkResolver) -> list[tuple[str, str]]:
-    """Article links of a box, in order, once each; a title from the link text, else an alt."""
+def related_links(anchors: list[LexborNode], link: LinkResolver) -> list[tuple[str, str]]:
+    """Article links among a box's `a[href]`, in order, once each; a title from the link text,
+    else an alt."""
     titles: dict[str, str] = {}
-    for anchor in node.css("a[href]"):
-        url = link(anchor.attributes.get("href") or "")
-        if url is None:
+    for anchor in anchors:
+        attributes = anchor.attributes
+        url = link(attributes.get("href") or "")
+        if url is None or titles.get(url):  # a second link to an article already titled
             continue
-        title = clean(anchor.text(deep=True)) or clean(anchor.attributes.get("title") or "")
+        title = clean(anchor.text(deep=True)) or clean(attributes.get("title") or "")
         if not title:
             img = anchor.css_first("img[alt]")
             title = clean(img.attributes.get("alt") or "") if img is not None else ""
@@ -232,8 +262,9 @@ def related_links(node: LexborNode, link: LinkResolver) -> list[tuple[str, str]]
 
 def image_address(img: LexborNode) -> str | None:
     """A lazy image's real address rather than its placeholder."""
+    attributes = img.attributes  # a new dict on every access
     for attr in LAZY_IMAGE_ATTRS:
-        value = (img.attributes.get(attr) or "").strip()
+        value = (attributes.get(attr) or "").strip()
         if attr == "data-srcset" and value:
             value = value.split(",")[0].split()[0]
         if value and not _PLACEHOLDER.search(value):

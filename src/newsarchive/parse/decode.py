@@ -14,20 +14,22 @@ _BOMS = (
 )
 
 
-def decode_html(data: bytes) -> str:
+def decode_page(data: bytes) -> tuple[str, bool]:
+    """The page's text, and whether that text is exactly `data` read as UTF-8 (no BOM, nothing
+    replaced): then the bytes can go to the HTML parser as they are, not encoded again."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return data.decode(encoding, errors="replace").lstrip("\ufeff")
+            return data.decode(encoding, errors="replace").lstrip("\ufeff"), False
+    # Valid UTF-8 is read as UTF-8 whatever the page declares: a page labelled Latin-1 that is
+    # really UTF-8 is the common lie.
+    try:
+        return data.decode("utf-8"), True
+    except UnicodeDecodeError:
+        pass
     declared = _META_CHARSET.search(data[:4096])
     encoding = "utf-8"
     if declared:
         # An unknown charset name is ignored: the site writes UTF-8.
         with contextlib.suppress(LookupError):
             encoding = codecs.lookup(declared[1].decode("ascii")).name
-    # A page labelled Latin-1 that is really UTF-8 is the common lie; trust UTF-8 when it decodes.
-    if encoding != "utf-8":
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
-    return data.decode(encoding, errors="replace")
+    return data.decode(encoding, errors="replace"), False

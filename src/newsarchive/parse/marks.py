@@ -2,9 +2,12 @@
 
 selectolax's `css_matches` asks whether anything *under* a node matches; the parser needs
 "is this node one of them", asked often. A set of node ids per selector answers it cheaply.
+Marks made for one container (the article body) query only that part of the page.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from selectolax.lexbor import LexborNode
 
@@ -13,6 +16,8 @@ class Marks:
     def __init__(self, root: LexborNode) -> None:
         self.root = root
         self._ids: dict[str, frozenset[int]] = {}
+        self._holding: dict[str, frozenset[int]] = {}
+        self._under: dict[tuple[int, str], list[LexborNode]] = {}
 
     def ids(self, selector: str) -> frozenset[int]:
         found = self._ids.get(selector)
@@ -21,6 +26,23 @@ class Marks:
                 frozenset(n.mem_id for n in self.root.css(selector)) if selector else frozenset()
             )
             self._ids[selector] = found
+        return found
+
+    def holding(self, selector: str) -> frozenset[int]:
+        """Ids of the nodes that match or hold a match: `node.css(selector)` is empty for any
+        node under the root whose id is not in it."""
+        found = self._holding.get(selector)
+        if found is None:
+            found = holders(self.root, self.root.css(selector))
+            self._holding[selector] = found
+        return found
+
+    def under(self, node: LexborNode, selector: str) -> list[LexborNode]:
+        """`node.css(selector)`, queried once: a box is asked for its links more than once."""
+        key = (node.mem_id, selector)
+        found = self._under.get(key)
+        if found is None:
+            found = self._under[key] = node.css(selector)
         return found
 
     def matches(self, node: LexborNode, selector: str) -> bool:
@@ -37,6 +59,16 @@ class Marks:
         return False
 
 
+def lies_in(node: LexborNode, selectors: tuple[str, ...]) -> bool:
+    """`Marks.inside` for selectors asked of a node or two a page: a query of the node's own
+    subtree, not of the whole page. Its first match is the node itself exactly when the node or
+    an ancestor matches, as a node comes first in its subtree. (`:is(…) *` would be shorter,
+    but Lexbor matches it for children only.)"""
+    query = ", ".join((*selectors, *(f"{selector} *" for selector in selectors)))
+    first = node.css_first(query)
+    return first is not None and first.mem_id == node.mem_id
+
+
 def within(node: LexborNode, container: LexborNode) -> bool:
     """Whether `node` is `container` or lies under it."""
     current: LexborNode | None = node
@@ -45,6 +77,22 @@ def within(node: LexborNode, container: LexborNode) -> bool:
             return True
         current = current.parent
     return False
+
+
+def holders(root: LexborNode, nodes: Iterable[LexborNode]) -> frozenset[int]:
+    """Ids of `nodes` and of their ancestors up to `root`: the nodes under `root` that are or
+    hold one of them. One query and a walk up beat a query per node asking the same."""
+    found: set[int] = set()
+    stop = root.mem_id
+    for node in nodes:
+        current: LexborNode | None = node
+        # An id already in the set had its ancestors added with it.
+        while current is not None and current.mem_id not in found:
+            found.add(current.mem_id)
+            if current.mem_id == stop:
+                break
+            current = current.parent
+    return frozenset(found)
 
 
 def has_descendant(node: LexborNode, selector: str) -> bool:

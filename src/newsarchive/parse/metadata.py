@@ -55,14 +55,23 @@ class Metadata:
 
 def read_metadata(tree: LexborHTMLParser) -> Metadata:
     meta: dict[str, str] = {}
-    for node in tree.css("meta[content]"):
-        key = node.attributes.get("property") or node.attributes.get("name")
-        content = node.attributes.get("content")
+    # One query for both kinds; `attributes` builds a dict on every access, so once per node.
+    metas: list[dict[str, str | None]] = []
+    itemprops: list[dict[str, str | None]] = []
+    for node in tree.css("meta[content], [itemprop][content]"):
+        attributes = node.attributes
+        if node.tag == "meta":
+            metas.append(attributes)
+        if "itemprop" in attributes:
+            itemprops.append(attributes)
+    for attributes in metas:
+        key = attributes.get("property") or attributes.get("name")
+        content = attributes.get("content")
         if key and content is not None:
             meta.setdefault(key.strip().lower(), content)
-    for node in tree.css("[itemprop][content]"):
-        key = node.attributes.get("itemprop")
-        content = node.attributes.get("content")
+    for attributes in itemprops:
+        key = attributes.get("itemprop")
+        content = attributes.get("content")
         if key and content is not None:
             meta.setdefault(f"itemprop:{key.strip()}", content)
     canonical = None

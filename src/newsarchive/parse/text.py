@@ -11,16 +11,23 @@ _ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff]")
 
 def clean(text: str) -> str:
     """One line of text as ARTICLE.md wants every string."""
-    if not unicodedata.is_normalized("NFC", text):
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    # str.split() splits on every Unicode space, U+00A0 included: it folds and trims at once.
+    if _is_clean(text):  # most strings: checking is cheaper than splitting into words
+        return text
     if _ZERO_WIDTH.search(text):
         text = _ZERO_WIDTH.sub("", text)
-    text = " ".join(text.split())
-    # Removing a character can bring a base letter and a combining mark together again.
-    if not unicodedata.is_normalized("NFC", text):
+        # Removing a character can bring a base letter and a combining mark together again.
         text = unicodedata.normalize("NFC", text)
-    return text
+    # str.split() splits on every Unicode space, U+00A0 included: it folds and trims at once.
+    # Folding spaces keeps NFC: no space composes, and a space still separates what it did.
+    return " ".join(text.split())
+
+
+def _is_clean(text: str) -> bool:
+    """Whether an NFC string is one line already. Every space but U+0020 and every zero-width
+    character is unprintable, so only U+0020 needs looking at."""
+    return text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " "
 
 
 def clean_lines(text: str) -> str:
