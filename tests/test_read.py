@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 from newsarchive.read import PARSER_ERROR, Readers, Reading, read_page
@@ -72,3 +75,42 @@ def test_workers_ignore_the_signals_the_crawl_handles_itself() -> None:
             return await readers.read("article", URL, body)
 
     assert asyncio.run(scenario()).kind == "article"
+
+
+WORKER_OF_A_CRAWL = """
+import asyncio, sys, time
+from newsarchive.read import Readers
+
+async def main():
+    readers = Readers(1, max_listing_page=2)
+    await readers.read("listing", "https://kinhtedothi.vn/", b"<html></html>")
+    print(readers._slots[0].process.pid, flush=True)
+    time.sleep(60)
+
+asyncio.run(main())
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            return not any(line.startswith("State:\tZ") for line in status)
+    except FileNotFoundError:
+        return False
+
+
+def test_a_worker_leaves_when_its_crawl_is_killed() -> None:
+    crawl = subprocess.Popen(
+        [sys.executable, "-c", WORKER_OF_A_CRAWL], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert crawl.stdout is not None
+        worker = int(crawl.stdout.readline())
+        assert _running(worker)
+    finally:
+        crawl.kill()
+        crawl.wait()
+    deadline = time.monotonic() + 10
+    while _running(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(worker)
