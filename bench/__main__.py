@@ -160,9 +160,10 @@ METHOD = """## How each figure is measured
    that run left in every table (full-text table included) into an empty archive of the same
    schema, in one transaction, with the same pragmas (the floor).
 4. **Crawl**: a generated replica served by `tests/replica.py` in its own process (Nagle off: see
-   `bench/serve.py`), crawled whole by `newsarchive` in another process with `delay = 0`; the
-   floor is a bare `httpx.AsyncClient` loop over the URLs the crawl fetched, with the same
-   concurrency, against the same server.
+   `bench/serve.py`), crawled whole by `newsarchive` in another process with `delay = 0` and
+   the shipped defaults otherwise (one reading worker, 50 pages per transaction); the floor is a
+   bare `httpx.AsyncClient` loop over the URLs the crawl fetched, with the same concurrency,
+   against the same server. On two cores the server, the crawl and its worker share them.
 5. **Memory**: the peak RSS of the crawl's process and its page-reading worker together (their
    `VmRSS` summed every 50 ms, and never below the crawl's own `VmHWM`; `ru_maxrss` would carry
    the parent's size over the fork), for two replica sizes.

@@ -32,7 +32,14 @@ def test_a_worker_reads_pages_exactly_as_the_crawls_own_process_does() -> None:
         async with Readers(workers, max_listing_page=2) as readers:
             return [await readers.read(*page) for page in pages]
 
+    async def read_together(workers: int) -> tuple[list[Reading], int]:
+        async with Readers(workers, max_listing_page=2) as readers:
+            found = await asyncio.gather(*(readers.read(*page) for page in pages))
+            return list(found), len(_workers_of(os.getpid()))
+
     here = [read_page(*page, max_listing_page=2) for page in pages]
+    # Pages landing together are read by the one worker asked for, not one started for each.
+    assert asyncio.run(read_together(1)) == (here, 1)
     assert [reading.kind for reading in here][:3] == ["article", "listing", "sitemap"]
     assert all(reading.found for reading in here[:3])
     assert asyncio.run(read_all(1)) == here
@@ -89,6 +96,20 @@ async def main():
 
 asyncio.run(main())
 """
+
+
+def _workers_of(parent: int) -> list[int]:
+    """The reading processes among `parent`'s children."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text(encoding="ascii", errors="replace").rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == parent and b"newsarchive.read" in command:
+            found.append(int(stat.parent.name))
+    return found
 
 
 def _running(pid: int) -> bool:

@@ -17,6 +17,7 @@ import pickle
 import signal
 import struct
 import sys
+from collections import deque
 from dataclasses import dataclass, field
 from itertools import count
 from types import TracebackType
@@ -68,6 +69,7 @@ class Readers:
     def __init__(self, workers: int, max_listing_page: int) -> None:
         self.max_listing_page = max_listing_page
         self._slots: list[_Worker | None] = [None] * max(0, workers)
+        self._starting = asyncio.Lock()  # pages landing together start one worker, not several
 
     async def __aenter__(self) -> Readers:
         return self
@@ -93,22 +95,25 @@ class Readers:
         return await worker.read((kind, url, body, self.max_listing_page))
 
     async def _least_busy(self) -> _Worker:
-        for i, worker in enumerate(self._slots):
-            if worker is None or worker.dead:
-                self._slots[i] = await _Worker.start()
+        async with self._starting:
+            for i, worker in enumerate(self._slots):
+                if worker is None or worker.dead:
+                    self._slots[i] = await _Worker.start()
         workers = [worker for worker in self._slots if worker is not None]
         return min(workers, key=lambda worker: len(worker.waiting))
 
 
 class _Worker:
-    """One reading process and the pages it holds, answered in the order they were sent."""
+    """One reading process and the pages it holds, each answered by its number."""
 
     def __init__(self, process: asyncio.subprocess.Process) -> None:
         self.process = process
         self.waiting: dict[int, asyncio.Future[Reading]] = {}
         self.dead = False
         self._ids = count()
+        self._said: deque[str] = deque(maxlen=1)  # its last line on stderr, kept as it goes
         self._listener = asyncio.create_task(self._listen())
+        self._stderr = asyncio.create_task(self._keep_last_word())
 
     @classmethod
     async def start(cls) -> _Worker:
@@ -138,7 +143,7 @@ class _Worker:
         return await answer
 
     async def _listen(self) -> None:
-        assert self.process.stdout is not None and self.process.stderr is not None
+        assert self.process.stdout is not None
         try:
             while True:
                 head = await self.process.stdout.readexactly(_FRAME.size)
@@ -150,11 +155,19 @@ class _Worker:
         except (asyncio.IncompleteReadError, ConnectionResetError):
             pass
         self.dead = True
-        said = (await self.process.stderr.read()).decode("utf-8", "replace").strip()
+        await self._stderr
         for answer in self.waiting.values():
             if not answer.done():
-                answer.set_result(_died(said.splitlines()[-1] if said else ""))
+                answer.set_result(_died(self._said[-1] if self._said else ""))
         self.waiting.clear()
+
+    async def _keep_last_word(self) -> None:
+        """Read stderr as it comes (a full pipe would stall the worker), keeping the last line:
+        what a worker that died said last."""
+        assert self.process.stderr is not None
+        async for line in self.process.stderr:
+            if said := line.decode("utf-8", "replace").strip():
+                self._said.append(said)
 
     async def close(self) -> None:
         if self.process.stdin is not None and not self.process.stdin.is_closing():
