@@ -273,17 +273,12 @@ class Archive:
             fetched.check()
 
         def work(session: Session) -> list[StoreOutcome]:
-            outcomes = [
-                outcome for run in _distinct(fetches) for outcome in self._record(session, run)
-            ]
-            found = [candidate for fetched in fetches for candidate in fetched.discovered]
-            frontier.add_candidates(session, found, _now())
-            return outcomes
+            return [outcome for run in _runs(fetches) for outcome in self._record(session, run)]
 
         return self._transact(work) if fetches else []
 
     def _record(self, session: Session, fetches: Sequence[Fetched]) -> list[StoreOutcome]:
-        """Fetches of distinct URLs (and articles), each kind of row in one statement for all."""
+        """One run of fetches (see `_runs`), each kind of row in one statement for all."""
         pages = captures.add_raw_pages(session, [(f.raw, f.page_kind, f.run_id) for f in fetches])
         outcomes: list[StoreOutcome] = ["failed" if f.failed else "not_article" for f in fetches]
         read = [i for i, f in enumerate(fetches) if f.article is not None]
@@ -320,6 +315,15 @@ class Archive:
             for i in unchanged:
                 if fetches[i].raw.url in archived:
                     outcomes[i] = "unchanged"
+        # Links join the frontier as if each page's were added right after it: those to a page
+        # fetched later in the run before the fetches are noted, the others after.
+        fetched_at = {f.raw.url: i for i, f in enumerate(fetches)}
+        before: list[Candidate] = []
+        after: list[Candidate] = []
+        for i, f in enumerate(fetches):
+            for candidate in f.discovered:
+                (before if fetched_at.get(candidate.url, -1) > i else after).append(candidate)
+        frontier.add_candidates(session, before, _now())
         frontier.mark_fetched(
             session,
             [
@@ -332,6 +336,7 @@ class Archive:
                 for f in fetches
             ],
         )
+        frontier.add_candidates(session, after, _now())
         return outcomes
 
     # -- reading ---------------------------------------------------------------------------
@@ -480,12 +485,12 @@ class Archive:
             lock.release(session, lease)
 
 
-def _distinct(fetches: Sequence[Fetched]) -> Iterator[Sequence[Fetched]]:
-    """The fetches in order, cut into runs where no URL comes twice: a page fetched twice in
-    one batch is written as two steps, the second seeing the first."""
+def _runs(fetches: Sequence[Fetched]) -> Iterator[Sequence[Fetched]]:
+    """The fetches in order, cut into runs where no URL is fetched twice: a page fetched twice
+    in one batch is written as two steps, the second seeing the first."""
     start, seen = 0, set[str]()
-    for i, fetched in enumerate(fetches):
-        urls = {fetched.raw.url} | ({fetched.article.url} if fetched.article else set())
+    for i, item in enumerate(fetches):
+        urls = {item.raw.url} | ({item.article.url} if item.article else set())
         if urls & seen:
             yield fetches[start:i]
             start, seen = i, set()
