@@ -281,62 +281,37 @@ class Archive:
         """One run of fetches (see `_runs`), each kind of row in one statement for all."""
         pages = captures.add_raw_pages(session, [(f.raw, f.page_kind, f.run_id) for f in fetches])
         outcomes: list[StoreOutcome] = ["failed" if f.failed else "not_article" for f in fetches]
-        read = [i for i, f in enumerate(fetches) if f.article is not None]
-        upserted = articles.upsert_articles(
-            session,
-            [
-                articles.Sighting(
-                    article,
-                    pages[i].page_id,
-                    has_body=pages[i].body_sha256 is not None,
-                    seen_at=fetches[i].raw.fetched_at,
-                )
-                for i in read
-                if (article := fetches[i].article) is not None
-            ],
-        )
+        read = [(i, f.article) for i, f in enumerate(fetches) if f.article is not None]
+        sightings = [
+            articles.Sighting(
+                article,
+                pages[i].page_id,
+                has_body=pages[i].body_sha256 is not None,
+                seen_at=fetches[i].raw.fetched_at,
+            )
+            for i, article in read
+        ]
         indexed = []
-        for i, (outcome, article_id) in zip(read, upserted, strict=True):
+        for (i, article), (outcome, article_id) in zip(
+            read, articles.upsert_articles(session, sightings), strict=True
+        ):
             outcomes[i] = outcome
-            article = fetches[i].article
-            if outcome != "unchanged" and article is not None:
+            if outcome != "unchanged":
                 indexed.append((article_id, article))
         if self._searchable:
             fulltext.index_articles(session, indexed)
-        unchanged = [
+        not_modified = [
             i
             for i, f in enumerate(fetches)
             if f.article is None and not f.failed and f.raw.outcome == "not_modified"
         ]
-        if unchanged:
-            archived = articles.touch_articles(
-                session, [(fetches[i].raw.url, fetches[i].raw.fetched_at) for i in unchanged]
-            )
-            for i in unchanged:
+        if not_modified:
+            seen = [(fetches[i].raw.url, fetches[i].raw.fetched_at) for i in not_modified]
+            archived = articles.touch_articles(session, seen)
+            for i in not_modified:
                 if fetches[i].raw.url in archived:
                     outcomes[i] = "unchanged"
-        # Links join the frontier as if each page's were added right after it: those to a page
-        # fetched later in the run before the fetches are noted, the others after.
-        fetched_at = {f.raw.url: i for i, f in enumerate(fetches)}
-        before: list[Candidate] = []
-        after: list[Candidate] = []
-        for i, f in enumerate(fetches):
-            for candidate in f.discovered:
-                (before if fetched_at.get(candidate.url, -1) > i else after).append(candidate)
-        frontier.add_candidates(session, before, _now())
-        frontier.mark_fetched(
-            session,
-            [
-                frontier.Visit(
-                    f.raw,
-                    guessed_kind="article" if f.article is not None else "listing",
-                    next_visit_at=f.next_visit_at,
-                    failure=f.failure,
-                )
-                for f in fetches
-            ],
-        )
-        frontier.add_candidates(session, after, _now())
+        _note_on_frontier(session, fetches)
         return outcomes
 
     # -- reading ---------------------------------------------------------------------------
@@ -483,6 +458,32 @@ class Archive:
     def release_crawl_lock(self, lease: CrawlLease) -> None:
         with self._write() as session:
             lock.release(session, lease)
+
+
+def _note_on_frontier(session: Session, fetches: Sequence[Fetched]) -> None:
+    """The fetches of a run noted on their entries, and the links found joining the frontier
+    as if each page's were added right after it: those to a page fetched later in the run
+    before the fetches are noted, the others after."""
+    fetched_at = {f.raw.url: i for i, f in enumerate(fetches)}
+    before: list[Candidate] = []
+    after: list[Candidate] = []
+    for i, f in enumerate(fetches):
+        for candidate in f.discovered:
+            (before if fetched_at.get(candidate.url, -1) > i else after).append(candidate)
+    frontier.add_candidates(session, before, _now())
+    frontier.mark_fetched(
+        session,
+        [
+            frontier.Visit(
+                f.raw,
+                guessed_kind="article" if f.article is not None else "listing",
+                next_visit_at=f.next_visit_at,
+                failure=f.failure,
+            )
+            for f in fetches
+        ],
+    )
+    frontier.add_candidates(session, after, _now())
 
 
 def _runs(fetches: Sequence[Fetched]) -> Iterator[Sequence[Fetched]]:

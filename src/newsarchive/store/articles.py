@@ -71,6 +71,8 @@ def upsert_articles(
     or dates keep the version they replace as a revision (`history`). Each kind of row goes in
     with one statement for all the articles: statements, not rows, are what cost here.
     """
+    if not sightings:
+        return []
     connection = session.connection()
     digests = [content_hash(s.article) for s in sightings]
     urls = [s.article.url for s in sightings]
@@ -87,7 +89,8 @@ def upsert_articles(
     }
     fresh = [i for i, url in enumerate(urls) if url not in stored]
     known = [i for i, url in enumerate(urls) if url in stored]
-    changed = [i for i in known if stored[urls[i]].content_hash != digests[i]]
+    changed = sorted(i for i in known if stored[urls[i]].content_hash != digests[i])
+    is_changed = set(changed)
     found: dict[int, tuple[UpsertOutcome, int]] = {}
     if fresh:
         rows = [
@@ -108,7 +111,7 @@ def upsert_articles(
     seen_again = []
     for i in known:
         sighting, row = sightings[i], stored[urls[i]]
-        values = _values(sighting.article, digests[i]) if i in changed else {}
+        values = _values(sighting.article, digests[i]) if i in is_changed else {}
         values |= {
             "b_id": row.id,
             "last_seen_at": max(row.last_seen_at, sighting.seen_at),
@@ -116,7 +119,7 @@ def upsert_articles(
             "parser_version": sighting.article.parser_version,
         }
         seen_again.append(values)
-        found[i] = ("updated" if i in changed else "unchanged", row.id)
+        found[i] = ("updated" if i in is_changed else "unchanged", row.id)
     update_by_id(connection, _ARTICLE, seen_again)
     changed_ids = [stored[urls[i]].id for i in changed]
     _delete_parts(connection, changed_ids)
@@ -167,7 +170,7 @@ def touch_articles(session: Session, seen: Sequence[tuple[str, datetime]]) -> se
         row.url: row
         for row in connection.execute(
             select(column.id, column.url, column.last_seen_at).where(
-                column.url.in_({url for url, _ in seen})
+                column.url.in_(sorted({url for url, _ in seen}))
             )
         )
     }

@@ -10,7 +10,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, bindparam, event, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.orm import Session
+
+from .models import Base, table_of
 
 # Execution option marking connections that will write: on SQLite they take the write lock at
 # BEGIN (BEGIN IMMEDIATE), so a busy archive makes them wait (busy_timeout) instead of failing
@@ -78,7 +80,7 @@ def has_full_text_search(engine: Engine) -> bool:
 
 def insert_or_ignore(
     session: Session,
-    model: type[DeclarativeBase],
+    model: type[Base],
     rows: Sequence[Mapping[str, Any]],
     key: Sequence[str],
 ) -> None:
@@ -89,8 +91,7 @@ def insert_or_ignore(
     name = connection.dialect.name
     # The table, not the model: a Core insert skips the ORM's bulk machinery, which costs more
     # than the insert on the store's hot path.
-    table = model.__table__
-    assert isinstance(table, Table)
+    table = table_of(model)
     if name == "sqlite":
         statement: Any = sqlite.insert(table).on_conflict_do_nothing(index_elements=list(key))
     elif name == "postgresql":
