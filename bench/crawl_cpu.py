@@ -1,0 +1,82 @@
+"""Where a crawl's CPU goes, process by process: the crawl, its reading workers and the replica
+server, in milliseconds of CPU per page, and the machine's busy time beside them. On a machine
+whose cores they share, this says whether the crawl waits on itself or on the cores.
+
+    python -m bench.crawl_cpu [--articles 1000] [--parse-workers 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from newsarchive.crawl import Crawl
+from newsarchive.store import Archive
+
+from .common import ROOT
+from .crawl_child import crawl_config
+from .crawl_speed import served
+from .generate import cached_site
+
+
+def _machine_busy() -> float:
+    """Seconds all cores spent busy since boot (/proc/stat: all but idle and iowait)."""
+    with open("/proc/stat", encoding="ascii") as stat:
+        ticks = [int(n) for n in stat.readline().split()[1:]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def _server_cpu() -> float:
+    """CPU seconds of this process's child serving the replica (bench.serve)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text(encoding="ascii", errors="replace").rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid() and b"bench.serve" in command:
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--articles", type=int, default=1000)
+    parser.add_argument("--parse-workers", type=int, default=1)
+    parser.add_argument("--concurrency", type=int, default=4)
+    args = parser.parse_args()
+    site = cached_site(args.articles, ROOT / "bench" / ".cache")
+    with served(site) as base_url, tempfile.TemporaryDirectory() as folder:
+        config = crawl_config(base_url, f"{folder}/crawl.db", args.concurrency)
+        config = replace(config, crawl=replace(config.crawl, parse_workers=args.parse_workers))
+        with Archive.open(config.store.url) as archive:
+            crawl = Crawl(config, archive)
+            server, busy = _server_cpu(), _machine_busy()
+            own = resource.getrusage(resource.RUSAGE_SELF)
+            began = time.perf_counter()
+            asyncio.run(crawl.run())
+            seconds = time.perf_counter() - began
+            pages = crawl.report.counts["fetched"]
+            own_after = resource.getrusage(resource.RUSAGE_SELF)
+            workers = resource.getrusage(resource.RUSAGE_CHILDREN)  # they have ended by now
+            server, busy = _server_cpu() - server, _machine_busy() - busy
+
+    def per_page(cpu: float) -> str:
+        return f"{cpu / pages * 1000:.2f} ms"
+
+    crawl_cpu = own_after.ru_utime + own_after.ru_stime - own.ru_utime - own.ru_stime
+    rate = f"{pages / seconds:.0f} pages/s"
+    print(f"{pages:,} pages in {seconds:.1f} s: {rate}, wall {per_page(seconds)} a page")
+    print(f"CPU per page: crawl {per_page(crawl_cpu)}, reading workers "
+          f"{per_page(workers.ru_utime + workers.ru_stime)}, replica server {per_page(server)}; "
+          f"machine busy {per_page(busy)} on {os.cpu_count()} cores")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
