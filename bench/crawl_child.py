@@ -64,7 +64,7 @@ class FamilyPeak(threading.Thread):
     def run(self) -> None:
         me = os.getpid()
         while not self._done.wait(self.SAMPLE_EVERY):
-            children = sum(_rss_kb(pid) for pid in _children(me))
+            children = sum(_rss_kb(pid) for pid in children_of(me))
             self.children_peak_kb = max(self.children_peak_kb, children)
             self.peak_kb = max(self.peak_kb, _rss_kb(me) + children)
 
@@ -73,7 +73,8 @@ class FamilyPeak(threading.Thread):
         self.join()
 
 
-def _children(parent: int) -> list[int]:
+def children_of(parent: int) -> list[int]:
+    """The pids of `parent`'s children (from /proc)."""
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:

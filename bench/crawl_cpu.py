@@ -20,7 +20,7 @@ from newsarchive.crawl import Crawl
 from newsarchive.store import Archive
 
 from .common import ROOT
-from .crawl_child import crawl_config
+from .crawl_child import children_of, crawl_config
 from .crawl_speed import served
 from .generate import cached_site
 
@@ -34,13 +34,14 @@ def _machine_busy() -> float:
 
 def _server_cpu() -> float:
     """CPU seconds of this process's child serving the replica (bench.serve)."""
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    for pid in children_of(os.getpid()):
         try:
-            fields = stat.read_text(encoding="ascii", errors="replace").rsplit(")", 1)[1].split()
-            command = (stat.parent / "cmdline").read_bytes()
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
         except OSError:
             continue
-        if int(fields[1]) == os.getpid() and b"bench.serve" in command:
+        if b"bench.serve" in command:
+            fields = stat.rsplit(")", 1)[1].split()  # utime and stime: fields 14 and 15
             return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return 0.0
 
