@@ -1,10 +1,7 @@
-"""`tests/replica.py` serving a generated site, with Nagle's algorithm off on its sockets.
+"""`tests/replica.py` serving a generated site, for the crawl benchmarks' child process.
 
-The replica writes a response's headers and body in two writes; with Nagle on, the body waits
-for the client's delayed ACK, about 40 ms on Linux, so every keep-alive request took ~44 ms and
-both the crawl and its floor measured that stall instead of themselves. Proposed for
-tests/replica.py itself (`disable_nagle_algorithm = True` on its handler); until then the
-benchmark sets it here.
+(Nagle's algorithm is off on the replica's sockets: its head and body go out in two writes, and
+with Nagle on every keep-alive request waited ~40 ms for the client's delayed ACK.)
 
     python -m bench.serve --root SITE --port 0
 """
@@ -21,7 +18,6 @@ import replica  # type: ignore[import-not-found, unused-ignore]  # tests/ is not
 
 
 def main() -> None:
-    replica._Handler.disable_nagle_algorithm = True
     replica.main()
 
 

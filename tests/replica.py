@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import email.utils
 import hashlib
+import sys
 import threading
 import time
 from http import HTTPStatus
@@ -48,6 +49,12 @@ class _Server(ThreadingHTTPServer):
         self.root = root
         self.replica = replica
         super().__init__(address, _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up mid-answer (a crawl stopped or killed) is no fault of the
+        # replica's: no traceback for it.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
