@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from newsarchive.read import PARSER_ERROR, Readers, Reading, read_page
 
 SITE = Path(__file__).resolve().parent.parent / "fixtures" / "site"
@@ -135,3 +137,16 @@ def test_a_worker_leaves_when_its_crawl_is_killed() -> None:
     while _running(worker) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _running(worker)
+
+
+def test_where_no_worker_can_start_pages_are_read_in_the_crawls_own_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python")
+    body = PAGE.read_bytes()
+
+    async def scenario() -> list[Reading]:
+        async with Readers(1, max_listing_page=2) as readers:
+            return [await readers.read("article", URL, body) for _ in range(2)]
+
+    assert asyncio.run(scenario()) == [read_page("article", URL, body, 2)] * 2

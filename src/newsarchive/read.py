@@ -89,16 +89,23 @@ class Readers:
         self._slots = [None] * len(self._slots)
 
     async def read(self, kind: str, url: str, body: bytes) -> Reading:
-        if not self._slots:
+        worker = await self._least_busy() if self._slots else None
+        if worker is None:
             return read_page(kind, url, body, self.max_listing_page)
-        worker = await self._least_busy()
         return await worker.read((kind, url, body, self.max_listing_page))
 
-    async def _least_busy(self) -> _Worker:
+    async def _least_busy(self) -> _Worker | None:
+        """The worker holding the fewest pages; None when no process can be started here (no
+        fork allowed, no interpreter at sys.executable): then pages are read in this one."""
         async with self._starting:
-            for i, worker in enumerate(self._slots):
-                if worker is None or worker.dead:
-                    self._slots[i] = await _Worker.start()
+            try:
+                for i, worker in enumerate(self._slots):
+                    if worker is None or worker.dead:
+                        self._slots[i] = await _Worker.start()
+            except OSError:
+                await self.close()
+                self._slots = []
+                return None
         workers = [worker for worker in self._slots if worker is not None]
         return min(workers, key=lambda worker: len(worker.waiting))
 
