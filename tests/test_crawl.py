@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,9 +18,10 @@ from replica import Replica
 
 from newsarchive.cli import run as cli
 from newsarchive.config import Config, CrawlSettings, FetchSettings, StoreSettings
-from newsarchive.crawl import Crawl, CrawlReport
+from newsarchive.crawl import WRITE_BYTES, WRITE_EVERY, Crawl, CrawlReport, Landed, write_due
+from newsarchive.fetch import FetchResult
 from newsarchive.record import Article
-from newsarchive.store import Archive
+from newsarchive.store import Archive, FrontierEntry
 
 SITE = Path(__file__).resolve().parent.parent / "fixtures" / "site"
 EXPECTED = {
@@ -190,3 +192,31 @@ def test_a_parser_bug_on_one_page_fails_that_page_and_the_crawl_carries_on(
     crawl(cfg)
     with Archive.open(cfg.store.url) as archive:
         assert archive.article_count() == len(EXPECTED)
+
+
+def _landed(url: str, size: int) -> Landed:
+    entry = FrontierEntry(url, "article", "link", 0, None, None, None)
+    result = FetchResult(
+        url=url,
+        final_url=url,
+        outcome="ok",
+        status=200,
+        headers=(),
+        body=b"x" * size,
+        fetched_at=datetime.now(UTC),
+        elapsed=0.0,
+        attempts=1,
+    )
+    return entry, result, None
+
+
+def test_landed_pages_are_written_by_count_by_size_or_by_age() -> None:
+    now = time.monotonic()
+    few = [_landed(f"https://kinhtedothi.vn/a{i}.html", 1000) for i in range(3)]
+    assert not write_due(few, now, batch=50)
+    assert write_due(few, now, batch=3)  # a full batch
+    assert write_due(few, now - WRITE_EVERY, batch=50)  # the first has waited long enough
+    # A few large pages go before the batch is full: memory holds WRITE_BYTES of bodies at most.
+    large = [_landed(f"https://kinhtedothi.vn/b{i}.html", WRITE_BYTES // 2) for i in range(2)]
+    assert write_due(large, now, batch=50)
+    assert not write_due(large[:1], now, batch=50)

@@ -60,6 +60,7 @@ NO_PAGE_KINDS = {
     "empty": "empty page",
 }
 WRITE_EVERY = 1.0  # seconds a landed page waits, at most, for others to share its write
+WRITE_BYTES = 16_000_000  # bodies held for one write, at most: a batch of large pages goes early
 READ_AHEAD = 100  # pending entries read from the frontier at a time (one crawl per archive)
 
 Mode = Literal["incremental", "recheck", "backfill"]
@@ -296,8 +297,7 @@ class Crawl:
                 if landed and (
                     not in_flight
                     or self._stopping()
-                    or len(landed) >= self.config.crawl.write_batch
-                    or time.monotonic() - landed_since >= WRITE_EVERY
+                    or write_due(landed, landed_since, self.config.crawl.write_batch)
                 ):
                     self._record(landed, run_id)
                     landed = []
@@ -653,6 +653,16 @@ class SharedPace:
     def started(self, host: str, spacing: float, late: float) -> None:
         if late > LATE_START:
             self.archive.push_turn(host, spacing)
+
+
+def write_due(landed: list[Landed], since: float, batch: int) -> bool:
+    """Whether pages landed since `since` (time.monotonic) are to be written now: `batch` of
+    them, WRITE_BYTES of bodies, or the first has waited WRITE_EVERY."""
+    return (
+        len(landed) >= batch
+        or sum(len(result.body) for _, result, _ in landed) >= WRITE_BYTES
+        or time.monotonic() - since >= WRITE_EVERY
+    )
 
 
 def _moment(iso: str | None) -> datetime | None:
