@@ -222,17 +222,23 @@ def _articles_or_zero(db: Path) -> int:
 
 
 def test_search_and_export_answer_while_a_crawl_writes(
-    tmp_path: Path, fast_conf: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     site = generated_site(1000 if figures.LONG else 150, seed=9)
     root = site.write_site(tmp_path / "site")
     db = tmp_path / "busy.db"
     url = f"sqlite:///{db}"
+    # Paced a little and written in small batches, so the crawl lasts long enough for the reads
+    # to overlap many of its write transactions, however fast the machine.
+    conf = tmp_path / "paced.toml"
+    conf.write_text(
+        "[fetch]\ndelay = 0.01\nretries = 0\n[crawl]\nwrite_batch = 5\n", encoding="utf-8"
+    )
     reads: dict[str, int] = {"search": 0, "export": 0, "stats": 0}
     failures: list[str] = []
     with start_replica(root) as replica:
         child = subprocess.Popen(
-            [sys.executable, "-m", "newsarchive", *crawl_args(url, replica, fast_conf)],
+            [sys.executable, "-m", "newsarchive", *crawl_args(url, replica, conf)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
