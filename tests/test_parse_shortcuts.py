@@ -5,12 +5,10 @@ import codecs
 import random
 import re
 import unicodedata
-from urllib.parse import urljoin
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from newsarchive.parse.article import _origin, _plain_join
 from newsarchive.parse.decode import decode_page
 from newsarchive.parse.marks import Marks, lies_in
 from newsarchive.parse.text import clean
@@ -30,41 +28,6 @@ def test_clean_is_the_long_way_for_any_mix_of_spaces_marks_and_invisibles() -> N
     for _ in range(20_000):
         text = "".join(draw.choice(_TRICKY) for _ in range(draw.randint(0, 10)))
         assert clean(text) == _reference_clean(text), repr(text)
-
-
-_HREFS = [
-    "/",
-    "/a-123456.html",
-    "/kinh-te/",
-    "/a/b.c/d",
-    "/a/../b.html",
-    "/./a",
-    "//cdn.example/x.jpg",
-    "/a//b",
-    "/a;p",
-    "/a?b=1",
-    "/a#f",
-    "a-1.html",
-    "https://kinhtedothi.vn/x-1.html",
-    "http://www.kinhtedothi.vn:8080/a/../b",
-    "HTTPS://KINHTEDOTHI.VN/X",
-    "https://kinhtedothi.vn/x?",
-    "https://kinhtedothi.vn/x#",
-    "https://kinhtedothi.vn",
-    "ftp://kinhtedothi.vn/x",
-    "http://[broken/x",
-]
-
-
-@pytest.mark.parametrize(
-    "base",
-    ["https://kinhtedothi.vn/a/b-1.html", "http://www.kinhtedothi.vn:8443/a?q=1", "ftp://h/x"],
-)
-def test_plain_joins_are_what_urljoin_gives(base: str) -> None:
-    for href in _HREFS:
-        joined = _plain_join(_origin(base), href)
-        if joined is not None:
-            assert joined == urljoin(base, href), href
 
 
 def _reference_decode(data: bytes) -> str:

@@ -1,11 +1,14 @@
 """Canonical URLs and URL kinds, as ARTICLE.md and SITE.md define them."""
 
+from urllib.parse import urljoin
+
 import pytest
 
 from newsarchive.site.urls import (
     article_match,
     canonical_url,
     from_fetch_url,
+    join_url,
     to_fetch_url,
     url_kind,
 )
@@ -76,3 +79,44 @@ def test_mirror_fetches_keep_site_urls() -> None:
     assert mirror == "http://127.0.0.1:8765/a.html?id=1"
     assert from_fetch_url(mirror, "http://127.0.0.1:8765") == site
     assert to_fetch_url(site, None) == site
+
+
+_HREFS = [
+    "/",
+    "/a-123456.html",
+    "/kinh-te/",
+    "/a/b.c/d",
+    "/a/../b.html",
+    "/./a",
+    "//cdn.example/x.jpg",
+    "/a//b",
+    "/a;p",
+    "/a?b=1",
+    "/a#f",
+    "a-1.html",
+    "https://kinhtedothi.vn/x-1.html",
+    "http://www.kinhtedothi.vn:8080/a/../b",
+    "HTTPS://KINHTEDOTHI.VN/X",
+    "https://kinhtedothi.vn/x?",
+    "https://kinhtedothi.vn/x#",
+    "https://kinhtedothi.vn",
+    "ftp://kinhtedothi.vn/x",
+    "http://[broken/x",
+]
+
+
+@pytest.mark.parametrize(
+    "base",
+    ["https://kinhtedothi.vn/a/b-1.html", "http://www.kinhtedothi.vn:8443/a?q=1", "ftp://h/x"],
+)
+def test_join_url_is_what_urljoin_gives(base: str) -> None:
+    for href in _HREFS:
+        try:
+            expected: str | type[ValueError] = urljoin(base, href)
+        except ValueError:
+            expected = ValueError
+        try:
+            joined: str | type[ValueError] = join_url(href, base)
+        except ValueError:
+            joined = ValueError
+        assert joined == expected, href

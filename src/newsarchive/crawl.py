@@ -441,6 +441,7 @@ class Crawl:
                     f.url for f in page.found if f.kind == "sitemap" and window.admits(f)
                 ]
                 self._chosen_sitemaps.update(page.chosen)
+            page.outcome, page.failure = _outcome(page)
             pages.append(page)
         batch = [self._fetched(page, run_id) for page in pages]
         stored: list[str] = []
@@ -461,15 +462,8 @@ class Crawl:
             self.archive.reschedule(chosen)  # read again, even those read before
 
     def _fetched(self, page: _Page, run_id: int) -> Fetched:
-        """What the archive keeps of a page; notes its outcome."""
+        """What the archive keeps of a page."""
         result = page.result
-        page.outcome = result.outcome
-        if page.outcome in ("blocked", "empty"):
-            page.failure = result.error or page.outcome
-        elif page.kind == PARSER_ERROR:
-            page.outcome, page.failure = "failed", page.detail
-        elif page.kind in NO_PAGE_KINDS:
-            page.outcome, page.failure = page.kind, page.detail or NO_PAGE_KINDS[page.kind]
         raw = RawPage(
             url=page.entry.url,
             fetch_url=result.url,
@@ -653,6 +647,19 @@ class SharedPace:
     def started(self, host: str, spacing: float, late: float) -> None:
         if late > LATE_START:
             self.archive.push_turn(host, spacing)
+
+
+def _outcome(page: _Page) -> tuple[str, str | None]:
+    """How a fetch went, as counted (ok, blocked, challenge, failed…), and why an answer that is
+    no page is none."""
+    result = page.result
+    if result.outcome in ("blocked", "empty"):
+        return result.outcome, result.error or result.outcome
+    if page.kind == PARSER_ERROR:
+        return "failed", page.detail
+    if page.kind in NO_PAGE_KINDS:
+        return page.kind, page.detail or NO_PAGE_KINDS[page.kind]
+    return result.outcome, None
 
 
 def write_due(landed: list[Landed], since: float, batch: int) -> bool:

@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..record import Article, Related, RelatedKind
 from ..site import layouts as site
-from ..site.urls import article_match, canonical_url, is_site_host, link_url, url_kind
+from ..site.urls import article_match, canonical_url, is_site_host, join_url, link_url, url_kind
 from .body import Body, BodyReader, related_links
 from .dates import parse_iso, parse_visible
 from .decode import decode_page
@@ -39,10 +39,6 @@ _LOGO = ("[class*=logo]", "header")  # an h1 in here names the site, not the art
 _MAX_LABEL = 60  # characters; a label is a few words
 # An ASCII text folds to an ASCII key: none is a label while every label has a non-ASCII letter.
 _NO_ASCII_LABEL = not any(key.isascii() for key in (*site.RELATED_LABELS, *site.SPONSORED_LABELS))
-# Addresses `urljoin` leaves as written (absolute) or puts after the page's origin (a path from
-# the root): no dot segment, parameters, query, fragment or character `urlsplit` removes.
-_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9_.~%/-]*)?")
-_PLAIN_PATH = re.compile(r"/|(?:/[A-Za-z0-9_~-][A-Za-z0-9_.~-]*)+/?")
 _MIN_GENERIC_BODY = 200  # characters of text before a container counts as an article body
 _SNIFF = 8192  # characters looked at for a NUL, as git and grep tell binary files
 
@@ -91,7 +87,6 @@ class _Page:
             raise NotAnArticle("empty")
         self._marks = Marks(root)
         self.url = self._canonical(url)
-        self._origin = _origin(self.url)
         self._links: dict[str, str | None] = {}
 
     # -- what the page is ------------------------------------------------------------------
@@ -164,11 +159,9 @@ class _Page:
     def _canonical(self, fetched: str) -> str:
         """`link[rel=canonical]`, else `og:url`, else the URL fetched; only the site's hosts count
         (a canonical to `m.` or an AMP host is ignored)."""
-        origin = _origin(fetched)
         for candidate in (self.meta.canonical, self.meta.get("og:url")):
             if candidate:
-                joined = _plain_join(origin, candidate.strip())
-                absolute = link_url(candidate, base=fetched) if joined is None else link_url(joined)
+                absolute = link_url(candidate, base=fetched)
                 if absolute is not None and is_site_host(urlsplit(absolute).hostname):
                     return absolute
         return canonical_url(fetched)
@@ -361,18 +354,10 @@ class _Page:
     def _absolute_image(self, address: str) -> str:
         if address.startswith("//"):
             return "https:" + address
-        joined = _plain_join(self._origin, address)
-        if joined is not None:
-            return joined
         try:
-            return urljoin(self.url, address)
+            return join_url(address, self.url)
         except ValueError:  # "http://[broken": kept as the page wrote it
             return address
-
-    def _link_url(self, href: str) -> str | None:
-        """`link_url(href, base=self.url)`, joining the common addresses by hand."""
-        joined = _plain_join(self._origin, href)
-        return link_url(joined) if joined is not None else link_url(href, base=self.url)
 
     def _article_link(self, href: str) -> str | None:
         """The canonical URL of a link to another article of the site, else None. Teasers link
@@ -382,7 +367,7 @@ class _Page:
         url: str | None = None
         stripped = href.strip()
         if stripped and not stripped.startswith(("#", "javascript:", "mailto:")):
-            url = self._link_url(stripped)
+            url = link_url(stripped, base=self.url)
             if url is None or url == self.url or article_match(url) is None:
                 url = None
         self._links[href] = url
@@ -462,26 +447,6 @@ def _box_of(
             return box
         box = box.parent
     return None
-
-
-def _plain_join(origin: str, href: str) -> str | None:
-    """`urljoin(base, href)` when that is `href` itself or the base's origin and `href`: most
-    addresses of a page, for a fraction of `urljoin`'s cost. None for the others, or when the
-    base has no `_origin`."""
-    if not origin:
-        return None
-    if _PLAIN_PATH.fullmatch(href):
-        return origin + href
-    return href if _PLAIN_URL.fullmatch(href) else None
-
-
-def _origin(url: str) -> str:
-    """The origin ("https://host") of a web page URL; "" when `urljoin` joins otherwise."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return ""
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") else ""
 
 
 def _document_order(tree: LexborHTMLParser, wanted: set[int]) -> dict[int, int]:
