@@ -154,7 +154,8 @@ METHOD = """## How each figure is measured
    folded, authors and tags as sets): their share is an upper bound. Body token F1: 4-gram
    shingles over `\\w+` tokens of the NFC text, per page, averaged. Leaks: an expected caption or
    related title found in a tool's body. Dates: right to the minute and written with `+07:00`.
-3. **Store**: generated articles (pages and records made before the clock starts) written
+3. **Store**: generated articles (pages, records and what a crawl's reading worker prepares for
+   the store, `prepare`, made before the clock starts; `prepare` is timed on its own below) written
    through `Archive.record_fetches` into a new SQLite archive, as many per transaction as a crawl
    writes (`crawl.write_batch`); then `sqlite3.executemany` of every row
    that run left in every table (full-text table included) into an empty archive of the same

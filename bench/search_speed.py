@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from newsarchive import store
+from newsarchive.fold import fold_query
 from newsarchive.store import Archive, RawPage
-from newsarchive.store.fold import fold_query
 from newsarchive.store.search import WEIGHTS
 
 from .common import Figure, Outcome, percentile

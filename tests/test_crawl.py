@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 from replica import Replica
+from selectolax.lexbor import LexborHTMLParser
 
 from newsarchive.cli import run as cli
 from newsarchive.config import Config, CrawlSettings, FetchSettings, StoreSettings
-from newsarchive.crawl import WRITE_BYTES, WRITE_EVERY, Crawl, CrawlReport, Landed, write_due
+from newsarchive.crawl import WRITE_BYTES, WRITE_EVERY, Crawl, CrawlReport, Landed, Unwritten
 from newsarchive.fetch import FetchResult
 from newsarchive.record import Article
 from newsarchive.store import Archive, FrontierEntry
@@ -170,10 +171,12 @@ def test_a_parser_bug_on_one_page_fails_that_page_and_the_crawl_carries_on(
     broken = next(iter(EXPECTED))
     real = newsarchive.read.parse_article
 
-    def parse_with_a_bug(html: bytes | str, url: str) -> Article:
+    def parse_with_a_bug(
+        html: bytes | str, url: str, *, tree: LexborHTMLParser | None = None
+    ) -> Article:
         if url == broken:
             raise IndexError("list index out of range")
-        return real(html, url)
+        return real(html, url, tree=tree)
 
     monkeypatch.setattr(newsarchive.read, "parse_article", parse_with_a_bug)
     # Read in this process, where the bug is planted.
@@ -210,13 +213,26 @@ def _landed(url: str, size: int) -> Landed:
     return entry, result, None
 
 
+def _unwritten(pages: list[Landed]) -> Unwritten:
+    held = Unwritten()
+    for page in pages:
+        held.add(page)
+    return held
+
+
 def test_landed_pages_are_written_by_count_by_size_or_by_age() -> None:
-    now = time.monotonic()
-    few = [_landed(f"https://kinhtedothi.vn/a{i}.html", 1000) for i in range(3)]
-    assert not write_due(few, now, batch=50)
-    assert write_due(few, now, batch=3)  # a full batch
-    assert write_due(few, now - WRITE_EVERY, batch=50)  # the first has waited long enough
+    few = _unwritten([_landed(f"https://kinhtedothi.vn/a{i}.html", 1000) for i in range(3)])
+    assert not few.due(batch=50)
+    assert few.due(batch=3)  # a full batch
+    few.since -= WRITE_EVERY
+    assert few.due(batch=50)  # the first has waited long enough
     # A few large pages go before the batch is full: memory holds WRITE_BYTES of bodies at most.
     large = [_landed(f"https://kinhtedothi.vn/b{i}.html", WRITE_BYTES // 2) for i in range(2)]
-    assert write_due(large, now, batch=50)
-    assert not write_due(large[:1], now, batch=50)
+    assert _unwritten(large).due(batch=50)
+    assert not _unwritten(large[:1]).due(batch=50)
+    # Taken to be written, they are held no more: what lands next starts afresh.
+    held = _unwritten(large)
+    assert len(held.take()) == 2
+    assert held.pages == [] and held.size == 0
+    held.add(large[0])
+    assert not held.due(batch=50)

@@ -23,6 +23,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import create_engine
 
+from newsarchive.fold import fold, fold_query
 from newsarchive.record import Article, Image, Related
 from newsarchive.store import (
     Archive,
@@ -32,7 +33,6 @@ from newsarchive.store import (
     StoreError,
 )
 from newsarchive.store.engine import migration_config
-from newsarchive.store.fold import fold, fold_query
 from newsarchive.store.models import Base, include_object
 
 SITE = "https://kinhtedothi.vn"

@@ -80,7 +80,7 @@ class CrawlSettings:
     failure_window: int = 30
     failure_share: float = 0.8
     alarm_missing_share: float = 0.1
-    write_batch: int = 50
+    write_batch: int = 200
     parse_workers: int = 1
 
     @property

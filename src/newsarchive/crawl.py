@@ -25,6 +25,7 @@ from . import status
 from .config import Config
 from .discover import DateWindow, Found
 from .fetch import Fetcher, FetchResult
+from .prepare import Prepared
 from .read import PARSER_ERROR, Readers, Reading
 from .record import Article
 from .revisit import next_visit
@@ -287,20 +288,15 @@ class Crawl:
         capacity = max(1, self.config.fetch.concurrency) * 2
         window = self.options.window if self.options.mode == "backfill" else None
         in_flight: dict[asyncio.Future[Landed], FrontierEntry] = {}
-        # Fetched and read, not yet written: their entries are still pending in the archive.
-        landed: list[Landed] = []
+        landed = Unwritten()
         ahead: deque[FrontierEntry] = deque()  # pending entries read ahead (see _take)
-        landed_since = 0.0
         grace_ends: float | None = None
         try:
             while True:
-                if landed and (
-                    not in_flight
-                    or self._stopping()
-                    or write_due(landed, landed_since, self.config.crawl.write_batch)
+                if landed.pages and (
+                    not in_flight or self._stopping() or landed.due(self.config.crawl.write_batch)
                 ):
-                    self._record(landed, run_id)
-                    landed = []
+                    self._record(landed.take(), run_id)
                 room = 0
                 backfill = None
                 if window is not None:
@@ -309,15 +305,15 @@ class Crawl:
                 if not self._stopping():
                     room = capacity - len(in_flight)
                     if limit:
-                        taken = self.report.counts["fetched"] + len(in_flight) + len(landed)
+                        taken = self.report.counts["fetched"] + len(in_flight) + len(landed.pages)
                         room = min(room, limit - taken)
                     if room > 0:
                         busy = {entry.url for entry in in_flight.values()}
-                        busy.update(entry.url for entry, _, _ in landed)
+                        busy.update(entry.url for entry, _, _ in landed.pages)
                         for entry in self._take(run_id, room, busy, backfill, ahead):
                             in_flight[asyncio.create_task(self._fetch(fetcher, entry))] = entry
                 if not in_flight:
-                    if landed:
+                    if landed.pages:
                         continue  # written at the top of the loop; it may bring more work
                     if not (room > 0 and self._others_at_work(run_id, backfill)):
                         return
@@ -340,14 +336,13 @@ class Crawl:
                     waking.cancel()
                 self._wake.clear()
                 for task in [task for task in in_flight if task.done()]:
-                    landed_since = landed_since if landed else time.monotonic()
-                    landed.append(task.result())
+                    landed.add(task.result())
                     del in_flight[task]
                 out_of_grace = grace_ends is not None and time.monotonic() >= grace_ends
                 if in_flight and self._stopping() and (self._abandon or out_of_grace):
                     # Their entries stay pending: the next run fetches them.
                     self.report.abandoned = len(in_flight)
-                    self._record(landed, run_id)
+                    self._record(landed.take(), run_id)
                     return
         finally:
             for task in in_flight:
@@ -434,6 +429,7 @@ class Crawl:
             if reading is not None:
                 page.article, page.kind = reading.article, reading.kind
                 page.found, page.detail = reading.found, reading.detail
+                page.prepared = reading.prepared
             if window is not None:
                 # Everything found joins the frontier (later runs take it); this run takes only
                 # the url sets of months in its period, and articles whose lastmod is in it.
@@ -483,6 +479,7 @@ class Crawl:
             tuple(_candidate(f) for f in page.found),
             self._next_visit(page.entry, result, page.article),
             page.failure,
+            page.prepared,
         )
 
     def _account(self, page: _Page, stored: str) -> None:
@@ -624,6 +621,7 @@ class _Page:
     kind: str | None = None
     found: list[Found] = field(default_factory=list)
     detail: str | None = None  # what the parser said of a page that is none
+    prepared: Prepared | None = None  # worked out by the reader, for the store
     chosen: list[str] = field(default_factory=list)  # url sets a back-fill takes
     outcome: str = ""
     failure: str | None = None
@@ -649,6 +647,34 @@ class SharedPace:
             self.archive.push_turn(host, spacing)
 
 
+class Unwritten:
+    """Pages fetched and read, not yet written: their entries are still pending in the archive.
+    They are written together when `due`: a full batch, WRITE_BYTES of bodies, or the first
+    has waited WRITE_EVERY."""
+
+    def __init__(self) -> None:
+        self.pages: list[Landed] = []
+        self.size = 0  # bytes of bodies held
+        self.since = 0.0  # time.monotonic() the first landed
+
+    def add(self, page: Landed) -> None:
+        if not self.pages:
+            self.since = time.monotonic()
+        self.pages.append(page)
+        self.size += len(page[1].body)
+
+    def due(self, batch: int) -> bool:
+        return (
+            len(self.pages) >= batch
+            or self.size >= WRITE_BYTES
+            or time.monotonic() - self.since >= WRITE_EVERY
+        )
+
+    def take(self) -> list[Landed]:
+        pages, self.pages, self.size = self.pages, [], 0
+        return pages
+
+
 def _outcome(page: _Page) -> tuple[str, str | None]:
     """How a fetch went, as counted (ok, blocked, challenge, failed…), and why an answer that is
     no page is none."""
@@ -660,16 +686,6 @@ def _outcome(page: _Page) -> tuple[str, str | None]:
     if page.kind in NO_PAGE_KINDS:
         return page.kind, page.detail or NO_PAGE_KINDS[page.kind]
     return result.outcome, None
-
-
-def write_due(landed: list[Landed], since: float, batch: int) -> bool:
-    """Whether pages landed since `since` (time.monotonic) are to be written now: `batch` of
-    them, WRITE_BYTES of bodies, or the first has waited WRITE_EVERY."""
-    return (
-        len(landed) >= batch
-        or sum(len(result.body) for _, result, _ in landed) >= WRITE_BYTES
-        or time.monotonic() - since >= WRITE_EVERY
-    )
 
 
 def _moment(iso: str | None) -> datetime | None:

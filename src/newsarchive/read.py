@@ -18,12 +18,15 @@ import signal
 import struct
 import sys
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import count
 from types import TracebackType
 
+from selectolax.lexbor import LexborHTMLParser
+
 from .discover import Found, links_in_feed, links_in_page, links_in_sitemap
 from .parse import NotAnArticle, parse_article
+from .prepare import Prepared, prepare
 from .record import Article
 
 PARSER_ERROR = "parser_error"  # the page kind recorded when the parser itself broke
@@ -33,25 +36,34 @@ _FRAME = struct.Struct("!I")  # each message: its length, then the pickle
 @dataclass(frozen=True)
 class Reading:
     """What was read from a page: its kind, the article (if it is one), the links worth
-    following, and what more the parser said of a page that is none."""
+    following, what more the parser said of a page that is none, and what the store derives
+    from the page."""
 
     kind: str
     article: Article | None = None
     found: list[Found] = field(default_factory=list)
     detail: str | None = None
+    prepared: Prepared | None = None
 
 
 def read_page(kind: str, url: str, body: bytes, max_listing_page: int) -> Reading:
-    """Read a fetched page of frontier kind `kind` at site URL `url`."""
+    """Read a fetched page of frontier kind `kind` at site URL `url`, and work out what the
+    store derives from it (`prepare`): here, in a reading worker, not in the crawl's process."""
+    reading = _read(kind, url, body, max_listing_page)
+    return replace(reading, prepared=prepare(body, reading.article))
+
+
+def _read(kind: str, url: str, body: bytes, max_listing_page: int) -> Reading:
     links: list[Found] = []
     try:
         if kind == "sitemap":
             return Reading("sitemap", found=links_in_sitemap(body))
         if kind == "feed":
             return Reading("feed", found=links_in_feed(body))
-        links = links_in_page(body, url, max_listing_page=max_listing_page)
+        tree = LexborHTMLParser(body)  # one parse for the links and the article alike
+        links = links_in_page(body, url, max_listing_page=max_listing_page, tree=tree)
         # A listing without a single link is asked what it is too: a bot check looks so.
-        article = parse_article(body, url) if kind == "article" or not links else None
+        article = parse_article(body, url, tree=tree) if kind == "article" or not links else None
     except NotAnArticle as exc:
         return Reading(exc.kind, found=links, detail=exc.detail)
     except Exception as exc:

@@ -8,10 +8,19 @@ from ..site.urls import link_url, listing_page_number, url_kind
 from .found import Found
 
 
-def links_in_page(html: str | bytes, page_url: str, *, max_listing_page: int) -> list[Found]:
+def links_in_page(
+    html: str | bytes,
+    page_url: str,
+    *,
+    max_listing_page: int,
+    tree: LexborHTMLParser | None = None,
+) -> list[Found]:
     """Article URLs linked from the page, and listing pages up to `max_listing_page`, in page
-    order and once each. `page_url` is the page's site URL, so relative links resolve to it."""
-    tree = LexborHTMLParser(html)
+    order and once each. `page_url` is the page's site URL, so relative links resolve to it.
+    `tree`, if given, is `LexborHTMLParser(html)` made by the caller, who reads the page with
+    `parse_article` too: one parse serves both. The tree is only read here, never changed."""
+    if tree is None:
+        tree = LexborHTMLParser(html)
     seen: set[str] = set()
     found: list[Found] = []
     for anchor in tree.css("a[href], link[rel=next][href]"):

@@ -18,7 +18,7 @@ from ..config import FetchSettings
 from .backoff import RETRY_STATUSES, BackoffOrRetryAfter, header_value, retry_after_seconds
 from .body import ACCEPT_ENCODING, BodyTooLarge, BodyUndecodable, read_capped
 from .hosts import AllowedHosts, netloc_of
-from .pacing import HostGate, HostPacer
+from .pacing import PRESSURE_STATUSES, HostGate, HostPacer
 from .result import FetchResult, Outcome, outcome_of
 from .robots import RobotsFile, RobotsRules
 
@@ -28,7 +28,9 @@ MAX_ROBOTS_REDIRECTS = 5
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 
-@dataclass(frozen=True, slots=True)
+# _Reply and _Walk are made for every fetch and never changed: not frozen, since a frozen
+# dataclass's __init__ (object.__setattr__ per field) costs about three times as much.
+@dataclass(slots=True)
 class _Reply:
     """One attempt: the response as far as it came, or the transport problem that ended it."""
 
@@ -44,7 +46,7 @@ class _Reply:
     reason: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Walk:
     """A chain of redirects followed to its end, or to the hop that had to stop it."""
 
@@ -133,35 +135,22 @@ class Fetcher:
         """GET `url`; conditional when the `etag` or `last_modified` the server sent is given."""
         started = time.monotonic()
         tally = _Tally()
-
-        def refused(outcome: Outcome, error: str) -> FetchResult:
-            return FetchResult(
-                url=url,
-                final_url=url,
-                outcome=outcome,
-                status=None,
-                headers=(),
-                body=b"",
-                fetched_at=datetime.now(UTC),
-                elapsed=time.monotonic() - started,
-                attempts=0,
-                error=error,
-            )
-
-        refusal = self._hosts.refusal(url)
+        netloc, refusal = self._hosts.check(url)
         if refusal is not None:
-            return refused("failed", refusal)
+            return _refused(url, "failed", refusal, started)
         if self._robots is not None:
-            refusal = await self._robots.refusal(url)
+            refusal = await self._robots.refusal(url, netloc)
             if refusal is not None:
-                return refused("disallowed", refusal)
+                return _refused(url, "disallowed", refusal, started)
 
         headers: dict[str, str] = {}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        walk = await self._follow(url, headers, tally, max_hops=MAX_REDIRECTS, check_robots=True)
+        walk = await self._follow(
+            url, netloc, headers, tally, max_hops=MAX_REDIRECTS, check_robots=True
+        )
         reply = walk.reply
         outcome, error = _judge(walk)
         return FetchResult(
@@ -184,6 +173,7 @@ class Fetcher:
     async def _follow(
         self,
         url: str,
+        netloc: str,
         headers: dict[str, str],
         tally: _Tally,
         *,
@@ -195,7 +185,7 @@ class Fetcher:
         current = url
         seen = {url}
         for _hop in range(max_hops + 1):
-            reply, attempts = await self._with_retries(current, headers, tally)
+            reply, attempts = await self._with_retries(current, netloc, headers, tally)
             if reply.error is not None or reply.status not in REDIRECT_STATUSES:
                 return _Walk(current, reply, attempts)
             location = header_value(reply.headers, "location")
@@ -207,38 +197,53 @@ class Fetcher:
             except ValueError:  # e.g. "http://[broken": urljoin parses the netloc
                 cause = f"redirect to invalid URL {location.strip()}"
                 return _Walk(current, reply, attempts, "failed", cause)
-            refusal = self._hosts.refusal(target, redirect=True)
+            target_netloc, refusal = self._hosts.check(target, redirect=True)
             if refusal is not None:
                 return _Walk(current, reply, attempts, "failed", refusal)
             if target in seen:
                 return _Walk(current, reply, attempts, "failed", f"redirect loop at {target}")
             if check_robots and self._robots is not None:
-                refusal = await self._robots.refusal(target)
+                refusal = await self._robots.refusal(target, target_netloc)
                 if refusal is not None:
                     cause = f"redirect to {target}: {refusal}"
                     return _Walk(current, reply, attempts, "disallowed", cause)
             seen.add(target)
-            current = target
+            current, netloc = target, target_netloc
         return _Walk(current, reply, attempts, "failed", f"more than {max_hops} redirects")
 
     async def _with_retries(
-        self, url: str, headers: dict[str, str], tally: _Tally
+        self, url: str, netloc: str, headers: dict[str, str], tally: _Tally
     ) -> tuple[_Reply, int]:
         """One hop: attempts until a final answer or `retries` more tries; the last reply wins."""
-        settings = self._settings
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(settings.retries + 1),
-            wait=BackoffOrRetryAfter(settings.backoff_base, settings.backoff_max),
-            retry=retry_if_result(_is_retryable),
-            # Out of tries: hand back the last reply; its status or error becomes the cause.
-            retry_error_callback=_last_result,
-        )
         before = tally.requests
-        reply: _Reply = await retrying(self._attempt, url, headers, tally)
+        reply = await self._attempt(url, netloc, headers, tally)
+        if reply.retryable:
+            # Most hops end at their first try, and running it through tenacity cost about
+            # as much as the rest of our layer. So tenacity takes over from the first reply
+            # on, handed it as its own attempt 1: waits and counts are its own as ever.
+            first: _Reply | None = reply
+
+            async def attempt() -> _Reply:
+                nonlocal first
+                if first is None:
+                    return await self._attempt(url, netloc, headers, tally)
+                replayed, first = first, None
+                return replayed
+
+            settings = self._settings
+            retrying = AsyncRetrying(
+                stop=stop_after_attempt(settings.retries + 1),
+                wait=BackoffOrRetryAfter(settings.backoff_base, settings.backoff_max),
+                retry=retry_if_result(_is_retryable),
+                # Out of tries: hand back the last reply; its status or error becomes the cause.
+                retry_error_callback=_last_result,
+            )
+            reply = await retrying(attempt)
         return reply, tally.requests - before
 
-    async def _attempt(self, url: str, headers: dict[str, str], tally: _Tally) -> _Reply:
-        netloc = netloc_of(urlsplit(url))
+    async def _attempt(
+        self, url: str, netloc: str, headers: dict[str, str], tally: _Tally
+    ) -> _Reply:
         interval = self._settings.delay
         if self._robots is not None:
             interval = max(interval, self._robots.crawl_delay(netloc))
@@ -251,13 +256,17 @@ class Fetcher:
             if self._gate is not None:
                 gate = self._gated(self._gate, netloc, self._pacer.spacing(netloc, interval), sent)
             reply = await self._request(url, headers, tally, gate)
-            # What the answer says of the host's load paces the next requests to it.
+            # What the answer says of the host's load paces the next requests to it. (The
+            # pacer heeds a Retry-After only on a pressure status: only then is it looked for.)
+            retry_after = None
+            if reply.status in PRESSURE_STATUSES:
+                retry_after = retry_after_seconds(header_value(reply.headers, "retry-after"))
             self._pacer.observe(
                 netloc,
                 interval,
                 status=reply.status,
                 elapsed=time.monotonic() - sent.at,
-                retry_after=retry_after_seconds(header_value(reply.headers, "retry-after")),
+                retry_after=retry_after,
             )
         return reply
 
@@ -289,23 +298,28 @@ class Fetcher:
         version = reason = ""
         try:
             extensions = None if trace is None else {"trace": trace}
-            async with self._client.stream(
-                "GET", url, headers=headers, extensions=extensions
-            ) as response:
+            # What client.stream() does, without its context manager's generator around it.
+            request = self._client.build_request("GET", url, headers=headers, extensions=extensions)
+            response = await self._client.send(request, stream=True)
+            try:
                 began_at = datetime.now(UTC)
                 status = response.status_code
                 # httpx's choice of ascii, utf-8 or latin-1: a Location with
                 # Vietnamese in UTF-8 stays readable.
                 charset = response.headers.encoding
                 received = tuple(
-                    (k.decode(charset), v.decode(charset)) for k, v in response.headers.raw
+                    [(k.decode(charset), v.decode(charset)) for k, v in response.headers.raw]
                 )
                 sent = tuple(
-                    (k.decode("latin-1"), v.decode("latin-1"))
-                    for k, v in response.request.headers.raw
+                    [
+                        (k.decode("latin-1"), v.decode("latin-1"))
+                        for k, v in response.request.headers.raw
+                    ]
                 )
                 version, reason = response.http_version, response.reason_phrase
                 body = await read_capped(response, self._settings.max_body_bytes)
+            finally:
+                await response.aclose()
         except (BodyTooLarge, BodyUndecodable) as exc:
             return _Reply(status, received, b"", began_at, str(exc))
         except httpx.TimeoutException as exc:
@@ -328,8 +342,9 @@ class Fetcher:
         )
 
     async def _load_robots(self, robots_url: str) -> RobotsFile:
+        netloc = netloc_of(urlsplit(robots_url))
         walk = await self._follow(
-            robots_url, {}, _Tally(), max_hops=MAX_ROBOTS_REDIRECTS, check_robots=False
+            robots_url, netloc, {}, _Tally(), max_hops=MAX_ROBOTS_REDIRECTS, check_robots=False
         )
         reply = walk.reply
         if walk.error is not None:
@@ -340,6 +355,21 @@ class Fetcher:
         if reply.status in RETRY_STATUSES:
             return RobotsFile(reply.status, b"", _after(f"HTTP {reply.status}", walk.attempts))
         return RobotsFile(reply.status, reply.body)
+
+
+def _refused(url: str, outcome: Outcome, error: str, started: float) -> FetchResult:
+    return FetchResult(
+        url=url,
+        final_url=url,
+        outcome=outcome,
+        status=None,
+        headers=(),
+        body=b"",
+        fetched_at=datetime.now(UTC),
+        elapsed=time.monotonic() - started,
+        attempts=0,
+        error=error,
+    )
 
 
 def _judge(walk: _Walk) -> tuple[Outcome, str | None]:

@@ -30,8 +30,9 @@ class AllowedHosts:
             netloc_of(urlsplit(f"http://{n.strip()}")) for n in netlocs if n.strip()
         )
 
-    def refusal(self, url: str, *, redirect: bool = False) -> str | None:
-        """Why `url` must not be requested, in one line naming the host; None when it may.
+    def check(self, url: str, *, redirect: bool = False) -> tuple[str, str | None]:
+        """The netloc of `url` (as netloc_of gives it; "" when it has none), and why `url` must
+        not be requested, in one line naming the host, or None when it may.
 
         With `redirect`, the line says that a redirect pointed there.
         """
@@ -40,16 +41,18 @@ class AllowedHosts:
             parts = urlsplit(url)
             netloc = netloc_of(parts)
         except ValueError:
-            return f"{to}invalid URL {url}"
+            return "", f"{to}invalid URL {url}"
         if parts.scheme.lower() not in _DEFAULT_PORTS:
-            return f"{to}non-http(s) URL {url}"
-        if parts.username is not None or parts.password is not None:
-            # Credentials in a URL would be sent to whichever host it names.
-            return f"{to}URL with credentials for host {netloc}"
+            return netloc, f"{to}non-http(s) URL {url}"
+        # Credentials in a URL would be sent to whichever host it names. (An "@" in the netloc
+        # is exactly when urlsplit has a username or password; asking it parses twice more.)
+        if "@" in parts.netloc:
+            return netloc, f"{to}URL with credentials for host {netloc}"
         if netloc not in self._netlocs and not self._default_port_listed(parts):
             shown = netloc or "(none)"
-            return f"{to}disallowed host {shown}" if redirect else f"host not allowed: {shown}"
-        return None
+            why = f"{to}disallowed host {shown}" if redirect else f"host not allowed: {shown}"
+            return netloc, why
+        return netloc, None
 
     def _default_port_listed(self, parts: SplitResult) -> bool:
         # "kinhtedothi.vn:443" on the list also admits https://kinhtedothi.vn/.

@@ -53,7 +53,9 @@ class HostPacer:
 
     async def wait_turn(self, netloc: str, interval: float) -> None:
         """Return when a request to `netloc` may start; the caller starts it right away."""
-        lock = self._locks.setdefault(netloc, asyncio.Lock())
+        lock = self._locks.get(netloc)
+        if lock is None:  # not setdefault(): that would build a Lock on every call
+            lock = self._locks[netloc] = asyncio.Lock()
         # The lock is held while sleeping so waiters line up in order and none can
         # slip in between another's wake-up and its booking of the next slot.
         async with lock:

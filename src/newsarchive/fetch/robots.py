@@ -10,8 +10,6 @@ from urllib.parse import urlsplit
 
 from protego import Protego
 
-from .hosts import netloc_of
-
 # Google's convention: when robots.txt cannot be had (5xx, 429, network error) the site
 # may be in trouble or hiding its rules, so nothing is fetched; we ask again after a
 # minute rather than giving up on the host for the whole run.
@@ -46,9 +44,14 @@ class RobotsRules:
         self._rules: dict[str, _Rules] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
-    async def refusal(self, url: str) -> str | None:
-        """Why robots.txt forbids `url`, in one line; None when it allows it."""
-        rules = await self._rules_for(url)
+    async def refusal(self, url: str, netloc: str) -> str | None:
+        """Why robots.txt forbids `url` (of `netloc`, as netloc_of gives it), in one line; None
+        when it allows it."""
+        # Rules still fresh are read without the lock: it is only held while they are
+        # missing or stale, and taking it costs every request.
+        rules = self._rules.get(netloc)
+        if rules is None or time.monotonic() >= rules.retry_at:
+            rules = await self._rules_for(url, netloc)
         if rules.unavailable is not None:
             return rules.unavailable
         if rules.parsed is None or rules.parsed.can_fetch(url, self._token):
@@ -63,14 +66,15 @@ class RobotsRules:
         delay = rules.parsed.crawl_delay(self._token)
         return float(delay) if delay else 0.0
 
-    async def _rules_for(self, url: str) -> _Rules:
-        parts = urlsplit(url)
-        netloc = netloc_of(parts)
+    async def _rules_for(self, url: str, netloc: str) -> _Rules:
         # One fetch per netloc even when many tasks ask at once.
-        async with self._locks.setdefault(netloc, asyncio.Lock()):
+        lock = self._locks.get(netloc)
+        if lock is None:  # not setdefault(): that would build a Lock on every call
+            lock = self._locks[netloc] = asyncio.Lock()
+        async with lock:
             rules = self._rules.get(netloc)
             if rules is None or time.monotonic() >= rules.retry_at:
-                robots_url = f"{parts.scheme.lower()}://{netloc}/robots.txt"
+                robots_url = f"{urlsplit(url).scheme.lower()}://{netloc}/robots.txt"
                 rules = _interpret(await self._load(robots_url))
                 self._rules[netloc] = rules
             return rules

@@ -52,8 +52,10 @@ class NotAnArticle(Exception):
         self.detail = detail
 
 
-def parse_article(html: str | bytes, url: str) -> Article:
-    """The ARTICLE.md record of one page; raises `NotAnArticle` for any other page."""
+def parse_article(html: str | bytes, url: str, *, tree: LexborHTMLParser | None = None) -> Article:
+    """The ARTICLE.md record of one page; raises `NotAnArticle` for any other page. `tree`, if
+    given, is `LexborHTMLParser(html)` made by the caller (for `links_in_page` too); it is used
+    only where this would parse `html` exactly as given, and is only read, never changed."""
     source: str | bytes = html
     if isinstance(html, bytes):
         text, as_is = decode_page(html)
@@ -67,7 +69,10 @@ def parse_article(html: str | bytes, url: str) -> Article:
         # No HTML text at all: ARTICLE.md's "empty" (its list of kinds is a contract).
         raise NotAnArticle("empty", "binary body, no HTML")
     # Valid UTF-8 goes to Lexbor as bytes: a str would only be encoded back to the same bytes.
-    tree = LexborHTMLParser(source)
+    # The caller's tree is of `html`: a page decoded otherwise (a BOM, another charset) is
+    # parsed again from its text, as the tree of its raw bytes may read differently.
+    if tree is None or source is not html:
+        tree = LexborHTMLParser(source)
     return _Page(tree, url).article()
 
 

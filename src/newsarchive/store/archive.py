@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from newsarchive.prepare import Prepared, prepare
 from newsarchive.record import Article
 
 from . import (
@@ -53,7 +54,9 @@ class Fetched:
     kind, and the links found on it.
 
     `failure` says why an answer is no page (blocked, challenge, empty): the entry is failed,
-    to be tried again by a later run. A done entry is due again at `next_visit_at`."""
+    to be tried again by a later run. A done entry is due again at `next_visit_at`.
+    `prepared` is `prepare(raw.body, article)` where the caller worked it out already (the
+    crawl's reading worker does); the store does it otherwise."""
 
     raw: RawPage
     article: Article | None = None
@@ -62,6 +65,7 @@ class Fetched:
     discovered: tuple[Candidate, ...] = ()
     next_visit_at: datetime | None = None
     failure: str | None = None
+    prepared: Prepared | None = None
 
     @property
     def failed(self) -> bool:
@@ -279,12 +283,17 @@ class Archive:
 
     def _record(self, session: Session, fetches: Sequence[Fetched]) -> list[StoreOutcome]:
         """One run of fetches (see `_runs`), each kind of row in one statement for all."""
-        pages = captures.add_raw_pages(session, [(f.raw, f.page_kind, f.run_id) for f in fetches])
+        ready = [f.prepared or prepare(f.raw.body, f.article) for f in fetches]
+        pages = captures.add_raw_pages(
+            session,
+            [(f.raw, r.body, f.page_kind, f.run_id) for f, r in zip(fetches, ready, strict=True)],
+        )
         outcomes: list[StoreOutcome] = ["failed" if f.failed else "not_article" for f in fetches]
         read = [(i, f.article) for i, f in enumerate(fetches) if f.article is not None]
         sightings = [
             articles.Sighting(
                 article,
+                _given(ready[i].content_hash),
                 pages[i].page_id,
                 has_body=pages[i].body_sha256 is not None,
                 seen_at=fetches[i].raw.fetched_at,
@@ -292,12 +301,12 @@ class Archive:
             for i, article in read
         ]
         indexed = []
-        for (i, article), (outcome, article_id) in zip(
+        for (i, _), (outcome, article_id) in zip(
             read, articles.upsert_articles(session, sightings), strict=True
         ):
             outcomes[i] = outcome
             if outcome != "unchanged":
-                indexed.append((article_id, article))
+                indexed.append((article_id, _given(ready[i].folded)))
         if self._searchable:
             fulltext.index_articles(session, indexed)
         not_modified = [
@@ -498,6 +507,12 @@ def _runs(fetches: Sequence[Fetched]) -> Iterator[Sequence[Fetched]]:
         seen |= urls
     if start < len(fetches):
         yield fetches[start:]
+
+
+def _given(value: T | None) -> T:
+    """What `prepare` works out for every article."""
+    assert value is not None
+    return value
 
 
 def _key(url_or_id: str | int) -> ColumnElement[bool]:

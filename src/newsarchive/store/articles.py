@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -10,13 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, and_, delete, insert, or_, select
+from sqlalchemy import Connection, and_, delete, or_, select
 from sqlalchemy.orm import Session
 
+from newsarchive.prepare import content_hash
 from newsarchive.record import RELATED_KINDS, Article, Image, Related, RelatedKind
 
 from . import history
-from .dialect import update_by_id
+from .dialect import insert_rows, insert_rows_keyed, update_by_id
 from .errors import StoreError
 from .filters import ArticleFilter, conditions
 from .models import (
@@ -40,22 +40,16 @@ _PARTS: tuple[type[Any], ...] = (
 )
 
 
-def content_hash(article: Article) -> str:
-    """sha256 over the record's content: every field but `parser_version`, in ARTICLE.md order."""
-    content = article.to_dict()
-    del content["parser_version"]
-    text = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 _ARTICLE = table_of(ArticleRow)
 
 
 @dataclass(frozen=True, slots=True)
 class Sighting:
-    """An article read from a capture: the raw page it came from, seen at `seen_at`."""
+    """An article read from a capture, with its content hash (`prepare.content_hash`): the raw
+    page it came from, seen at `seen_at`."""
 
     article: Article
+    content_hash: str
     raw_page_id: int
     has_body: bool
     seen_at: datetime
@@ -74,7 +68,7 @@ def upsert_articles(
     if not sightings:
         return []
     connection = session.connection()
-    digests = [content_hash(s.article) for s in sightings]
+    digests = [s.content_hash for s in sightings]
     urls = [s.article.url for s in sightings]
     if len(set(urls)) < len(urls):
         raise ValueError("upsert_articles takes each URL at most once")
@@ -102,9 +96,7 @@ def upsert_articles(
             }
             for i in fresh
         ]
-        # Matched by URL: RETURNING in the parameters' order would make SQLite insert row by row.
-        inserted = insert(_ARTICLE).returning(column.id, column.url)
-        ids = dict((url, article_id) for article_id, url in connection.execute(inserted, rows))
+        ids = insert_rows_keyed(connection, _ARTICLE, rows, "url")
         found.update((i, ("new", ids[urls[i]])) for i in fresh)
     if changed:
         _keep_revisions(session, [(stored[urls[i]].id, sightings[i]) for i in changed])
@@ -230,8 +222,7 @@ def _insert_parts(connection: Connection, written: Sequence[tuple[int, Article]]
                 for position, value in enumerate(values)
             )
     for model, found in rows.items():
-        if found:
-            connection.execute(insert(table_of(model)), found)
+        insert_rows(connection, table_of(model), found)
 
 
 def chunks_of_rows(
@@ -271,12 +262,15 @@ def load_articles(session: Session, rows: Sequence[ArticleRow]) -> list[Article]
     """The records of `rows`, in their order, with their parts."""
     ids = [row.id for row in rows]
     parts: dict[type[Any], dict[int, list[Any]]] = {}
+    connection = session.connection()
     for model in _PARTS:
         found: dict[int, list[Any]] = defaultdict(list)
-        for part in session.scalars(
-            select(model)
-            .where(model.article_id.in_(ids))
-            .order_by(model.article_id, model.position)
+        # Rows, not ORM objects: an article has a dozen parts, and objects cost more to make.
+        table = table_of(model)
+        for part in connection.execute(
+            select(table)
+            .where(table.c.article_id.in_(ids))
+            .order_by(table.c.article_id, table.c.position)
         ):
             found[part.article_id].append(part)
         parts[model] = found

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .dialect import insert_or_ignore
+from newsarchive.prepare import PackedBody
+
+from .dialect import insert_or_ignore, insert_rows_keyed
 from .errors import StoreError
 from .models import RawBodyRow, RawPageRow, table_of
 
@@ -58,15 +59,14 @@ class Stored:
 
 
 def add_raw_pages(
-    session: Session, fetches: Sequence[tuple[RawPage, str | None, int | None]]
+    session: Session, fetches: Sequence[tuple[RawPage, PackedBody | None, str | None, int | None]]
 ) -> list[Stored]:
-    """Store fetches of distinct URLs (each with its page kind and run). An empty body is no
-    body (NULL); a known one is only referenced."""
-    digests = [hashlib.sha256(raw.body).hexdigest() if raw.body else None for raw, _, _ in fetches]
+    """Store fetches of distinct URLs, each with its body packed (None: no body), its page kind
+    and run. A body already stored is only referenced."""
     bodies = {
-        digest: {"sha256": digest, "body": zlib.compress(raw.body, 1), "size": len(raw.body)}
-        for digest, (raw, _, _) in zip(digests, fetches, strict=True)
-        if digest is not None
+        packed.sha256: {"sha256": packed.sha256, "body": packed.data, "size": packed.size}
+        for _, packed, _, _ in fetches
+        if packed is not None
     }
     insert_or_ignore(session, RawBodyRow, list(bodies.values()), key=["sha256"])
     rows = [
@@ -79,19 +79,17 @@ def add_raw_pages(
             "error": raw.error,
             "headers": json.dumps([list(pair) for pair in raw.headers], ensure_ascii=False),
             "content_type": raw.header("content-type"),
-            "body_sha256": digest,
+            "body_sha256": None if packed is None else packed.sha256,
             "fetched_at": raw.fetched_at,
             "page_kind": page_kind,
             "run_id": run_id,
         }
-        for digest, (raw, page_kind, run_id) in zip(digests, fetches, strict=True)
+        for raw, packed, page_kind, run_id in fetches
     ]
-    # Matched by URL, which the caller keeps distinct: RETURNING in the parameters' order would
-    # make SQLite insert row by row.
-    inserted = insert(_RAW_PAGE).returning(_RAW_PAGE.c.id, _RAW_PAGE.c.url)
-    ids = dict((url, page_id) for page_id, url in session.connection().execute(inserted, rows))
+    ids = insert_rows_keyed(session.connection(), _RAW_PAGE, rows, "url")  # URLs are distinct
     return [
-        Stored(ids[raw.url], digest) for digest, (raw, _, _) in zip(digests, fetches, strict=True)
+        Stored(ids[raw.url], None if packed is None else packed.sha256)
+        for raw, packed, _, _ in fetches
     ]
 
 

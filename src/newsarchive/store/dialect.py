@@ -4,12 +4,13 @@ full-text search is available; and updating many rows by id in one statement, be
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import cache
+from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, bindparam, event, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Dialect, Engine, Table, bindparam, event, insert, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from .models import Base, table_of
@@ -93,19 +94,121 @@ def insert_or_ignore(
     # than the insert on the store's hot path.
     table = table_of(model)
     if name == "sqlite":
-        statement: Any = sqlite.insert(table).on_conflict_do_nothing(index_elements=list(key))
-    elif name == "postgresql":
-        statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=list(key))
-    else:
+        insert_rows(connection, table, rows, ignoring=tuple(key))
+        return
+    if name != "postgresql":
         raise NotImplementedError(f"insert-or-ignore is not written for {name}")
+    statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=list(key))
     connection.execute(statement, list(rows))
 
 
-def update_by_id(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+def insert_rows(
+    connection: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    ignoring: tuple[str, ...] = (),
+) -> None:
+    """Insert `rows`, one executemany per set of columns; with `ignoring` (SQLite only), those
+    whose key columns are taken are skipped."""
+    for names, group in _by_columns(rows):
+        if connection.dialect.name != "sqlite":
+            connection.execute(insert(table), group)
+            continue
+        statement = f"{_insert_into(connection, table, names)} VALUES {_marks(names)}"
+        if ignoring:
+            quote = connection.dialect.identifier_preparer.quote
+            statement += f" ON CONFLICT ({', '.join(map(quote, ignoring))}) DO NOTHING"
+        _at_driver(connection, table, statement, names, group)
+
+
+def insert_rows_keyed(
+    connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]], key: str
+) -> dict[Any, int]:
+    """Insert `rows` (distinct in column `key`); the id of each new row, by its `key`. Matched by
+    key: RETURNING in the parameters' order would make SQLite insert row by row."""
+    ids: dict[Any, int] = {}
+    column = table.c[key]
+    for names, group in _by_columns(rows):
+        if connection.dialect.name != "sqlite":
+            inserted = insert(table).returning(table.c.id, column)
+            ids.update((value, row_id) for row_id, value in connection.execute(inserted, group))
+            continue
+        quote = connection.dialect.identifier_preparer.quote
+        head = f"{_insert_into(connection, table, names)} VALUES "
+        # Many rows to a statement, within SQLite's limit on parameters (32,766).
+        step = max(1, 30_000 // len(names))
+        for first in range(0, len(group), step):
+            chunk = group[first : first + step]
+            many = ", ".join([_marks(names)] * len(chunk))
+            statement = f"{head}{many} RETURNING id, {quote(key)}"
+            values = [
+                value for row in _driver_values(connection, table, names, chunk) for value in row
+            ]
+            for row_id, value in connection.exec_driver_sql(statement, tuple(values)):
+                ids[value] = row_id
+    return ids
+
+
+def update_by_id(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Update rows of `table` by id (`b_id` in each dict; the other keys are the columns to set),
     with one executemany per set of columns."""
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        groups[tuple(sorted(row))].append(row)
-    for group in groups.values():
-        connection.execute(update(table).where(table.c.id == bindparam("b_id")), group)
+    for names, group in _by_columns(rows):
+        if connection.dialect.name != "sqlite":
+            connection.execute(update(table).where(table.c.id == bindparam("b_id")), group)
+            continue
+        quote = connection.dialect.identifier_preparer.quote
+        chosen = tuple(name for name in names if name != "b_id")
+        settings = ", ".join(f"{quote(name)} = ?" for name in chosen)
+        statement = f"UPDATE {quote(table.name)} SET {settings} WHERE id = ?"
+        _at_driver(connection, table, statement, (*chosen, "b_id"), group)
+
+
+def _insert_into(connection: Connection, table: Table, names: tuple[str, ...]) -> str:
+    quote = connection.dialect.identifier_preparer.quote
+    return f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, names))})"
+
+
+def _marks(names: tuple[str, ...]) -> str:
+    return f"({', '.join('?' for _ in names)})"
+
+
+def _by_columns(
+    rows: Sequence[Mapping[str, Any]],
+) -> Iterator[tuple[tuple[str, ...], list[Mapping[str, Any]]]]:
+    """Runs of rows with the same columns, in order: rows are written in the order given."""
+    # Rows made alike list their keys alike: no sorting.
+    for names, group in groupby(rows, key=tuple):
+        yield names, list(group)
+
+
+def _at_driver(
+    connection: Connection,
+    table: Table,
+    statement: str,
+    names: tuple[str, ...],
+    rows: Sequence[Mapping[str, Any]],
+) -> None:
+    """Run a qmark `statement` once per row, each row's values (in `names` order) through their
+    column type's own bind processor, straight at the driver: SQLAlchemy's handling of each
+    row's parameters cost more than SQLite's work on it (bench/results.md, store)."""
+    connection.exec_driver_sql(statement, _driver_values(connection, table, names, rows))
+
+
+def _driver_values(
+    connection: Connection,
+    table: Table,
+    names: tuple[str, ...],
+    rows: Sequence[Mapping[str, Any]],
+) -> list[tuple[Any, ...]]:
+    steps = [(name, _processor(connection.dialect, table, name)) for name in names]
+    return [
+        tuple([row[name] if step is None else step(row[name]) for name, step in steps])
+        for row in rows
+    ]
+
+
+@cache
+def _processor(dialect: Dialect, table: Table, name: str) -> Callable[[Any], Any] | None:
+    column = table.c.id if name == "b_id" else table.c[name]
+    return column.type.bind_processor(dialect)

@@ -8,7 +8,8 @@ from datetime import date, timedelta
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from .fold import fold
+from newsarchive.fold import fold
+
 from .models import ArticleRow
 
 # Stored `published_at` values are all in Hanoi time with this offset and one fixed format, so a

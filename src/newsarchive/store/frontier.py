@@ -8,11 +8,11 @@ from datetime import datetime
 from itertools import islice
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from .captures import RawPage
-from .dialect import insert_or_ignore, update_by_id
+from .dialect import insert_or_ignore, insert_rows, update_by_id
 from .models import ArticleRow, FrontierEntryRow, table_of
 
 KINDS = ("article", "listing", "sitemap", "feed")
@@ -441,8 +441,7 @@ def mark_fetched(session: Session, visits: Sequence[Visit]) -> None:
             fresh.append(values)
         else:
             seen.append(values | {"b_id": row.id})
-    if fresh:
-        connection.execute(insert(_FRONTIER), fresh)
+    insert_rows(connection, _FRONTIER, fresh)
     update_by_id(connection, _FRONTIER, seen)
 
 

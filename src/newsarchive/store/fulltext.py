@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
-from newsarchive.record import Article
+from newsarchive.prepare import Texts
 
 from . import search, search_pg
 from .filters import ALL_ARTICLES, ArticleFilter
@@ -19,11 +19,11 @@ def _on_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def index_articles(session: Session, indexed: Sequence[tuple[int, Article]]) -> None:
-    """(Re)index articles, by id, in the session's transaction."""
+def index_articles(session: Session, indexed: Sequence[tuple[int, Texts]]) -> None:
+    """(Re)index articles, by id, with their searchable texts folded (`prepare.folded_texts`),
+    in the session's transaction."""
     if _on_postgresql(session):
-        for article_id, article in indexed:
-            search_pg.index_article(session, article_id, article)
+        search_pg.index_articles(session, indexed)
     else:
         search.index_articles(session.connection(), indexed)
 

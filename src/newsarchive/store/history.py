@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from newsarchive.record import Article
 
+from .dialect import insert_rows
 from .models import ArticleRevisionRow, ArticleRow, table_of
 
 # The record fields whose change makes a new version (`body_text` follows `paragraphs`).
@@ -69,7 +70,7 @@ def keep_revisions(session: Session, kept: Sequence[tuple[ArticleRow, Article, d
         for row, current, seen_at in kept
     ]
     if rows:
-        session.connection().execute(insert(table_of(ArticleRevisionRow)), rows)
+        insert_rows(session.connection(), table_of(ArticleRevisionRow), rows)
 
 
 def version_since(session: Session, row: ArticleRow) -> datetime:

@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from newsarchive.prepare import folded_texts
 from newsarchive.record import Article
 
 from . import articles, fulltext
@@ -86,5 +87,5 @@ def reread_article(
     if changed:
         articles.rewrite_article(session, row, article)
         if searchable:
-            fulltext.index_articles(session, [(row.id, article)])
+            fulltext.index_articles(session, [(row.id, folded_texts(article))])
     return Reread(changed=changed)

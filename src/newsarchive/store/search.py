@@ -20,14 +20,14 @@ from sqlalchemy import Connection, TextClause, bindparam, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from newsarchive.record import Article
+from newsarchive.fold import MATCH_END, MATCH_START, fold_query
+from newsarchive.prepare import SEARCH_COLUMNS as COLUMNS
+from newsarchive.prepare import Texts
 
 from .errors import SearchSyntaxError, StoreError, one_line
 from .filters import ALL_ARTICLES, ArticleFilter, chosen_id_sets
-from .fold import MATCH_END, MATCH_START, fold, fold_query
 from .models import ArticleCaptionRow
 
-COLUMNS = ("title", "sapo", "body", "captions")
 # bm25 weights, in COLUMNS order: a word in the title says more than one in the body.
 WEIGHTS = (10.0, 4.0, 1.0, 2.0)
 # Which column the snippet prefers when several match equally often.
@@ -50,32 +50,21 @@ class SearchHit:
     score: float  # higher is better (negated bm25)
 
 
-def index_articles(connection: Connection, indexed: Sequence[tuple[int, Article]]) -> None:
-    """(Re)index articles by id: their folded text replaces whatever was indexed for them. One
-    statement for all of them: statements, not rows, are what cost on this path."""
+def index_articles(connection: Connection, indexed: Sequence[tuple[int, Texts]]) -> None:
+    """(Re)index articles by id, with their searchable texts folded (`prepare.folded_texts`):
+    these replace whatever was indexed for them. One statement for all of them: statements, not
+    rows, are what cost on this path."""
     if not indexed:
         return
     connection.execute(_UNINDEX, {"ids": [article_id for article_id, _ in indexed]})
-    connection.execute(
-        _INDEX,
-        [
-            {"id": article_id} | dict(zip(COLUMNS, map(fold, texts_of(article)), strict=True))
-            for article_id, article in indexed
-        ],
-    )
+    # At the driver: SQLAlchemy's handling of each row's parameters cost more than the insert.
+    connection.exec_driver_sql(_INDEX, [(article_id, *texts) for article_id, texts in indexed])
 
 
 _UNINDEX = text("DELETE FROM article_fts WHERE rowid IN :ids").bindparams(
     bindparam("ids", expanding=True)
 )
-_INDEX = text(
-    "INSERT INTO article_fts (rowid, title, sapo, body, captions) "
-    "VALUES (:id, :title, :sapo, :body, :captions)"
-)
-
-
-def texts_of(article: Article) -> tuple[str, str, str, str]:
-    return article.title, article.sapo or "", article.body_text, "\n".join(article.captions)
+_INDEX = f"INSERT INTO article_fts (rowid, {', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?)"
 
 
 def search(

@@ -21,13 +21,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
-from newsarchive.record import Article
+from newsarchive.fold import MATCH_END, MATCH_START, fold
+from newsarchive.prepare import SEARCH_COLUMNS as COLUMNS
+from newsarchive.prepare import Texts
 
 from .errors import SearchSyntaxError
 from .filters import ALL_ARTICLES, ArticleFilter
-from .fold import MATCH_END, MATCH_START, fold
 from .models import ArticleRow
-from .search import COLUMNS, SearchHit, captions_of, originals_of, snippet, texts_of
+from .search import SearchHit, captions_of, originals_of, snippet
 
 # FTS5's unicode61 tokenizer: a word is a run of letters and digits; the rest separates.
 WORD = re.compile(r"[^\W_]+")
@@ -47,13 +48,14 @@ def _words(folded: str) -> Iterator[re.Match[str]]:
 # -- the index ----------------------------------------------------------------------------
 
 
-def document(texts: Mapping[str, str]) -> str:
-    """The tsvector (as text) of an article's columns: folded words, positions, weights."""
+def document(folded: Mapping[str, str]) -> str:
+    """The tsvector (as text) of an article's columns, folded (`fold`): words, positions,
+    weights."""
     positions: dict[str, list[str]] = defaultdict(list)
     position = 0
     for column in COLUMNS:
         weight = WEIGHT[column]
-        for match in _words(fold(texts[column])):
+        for match in _words(folded[column]):
             word = match.group()
             position = min(position + 1, MAX_POSITION)
             taken = positions[word]
@@ -65,16 +67,21 @@ def document(texts: Mapping[str, str]) -> str:
     return " ".join(f"'{word}':{','.join(marks)}" for word, marks in positions.items() if marks)
 
 
-def index_article(session: Session, article_id: int, article: Article) -> None:
-    """(Re)index one article: its words replace whatever was indexed for it."""
-    texts = dict(zip(COLUMNS, texts_of(article), strict=True))
+def index_articles(session: Session, indexed: Sequence[tuple[int, Texts]]) -> None:
+    """(Re)index articles by id, with their searchable texts folded (`prepare.folded_texts`):
+    their words replace whatever was indexed for them."""
+    if not indexed:
+        return
     session.execute(
         text(
             "INSERT INTO article_search (article_id, document) "
             "VALUES (:id, CAST(:document AS tsvector)) "
             "ON CONFLICT (article_id) DO UPDATE SET document = EXCLUDED.document"
         ),
-        {"id": article_id, "document": document(texts)},
+        [
+            {"id": article_id, "document": document(dict(zip(COLUMNS, texts, strict=True)))}
+            for article_id, texts in indexed
+        ],
     )
 
 

@@ -19,6 +19,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from newsarchive.prepare import folded_texts
+
 from . import articles, fulltext
 from .dialect import WRITE_OPTION, has_full_text_search
 from .engine import open_engine
@@ -205,7 +207,7 @@ def _index(connection: Connection) -> None:
         )
     ):
         for row, article in zip(rows, articles.load_articles(session, rows), strict=True):
-            fulltext.index_articles(session, [(row.id, article)])
+            fulltext.index_articles(session, [(row.id, folded_texts(article))])
         session.flush()
         after = rows[-1].id
         session.expunge_all()

@@ -49,6 +49,7 @@ def upgrade() -> None:
 def _index_archived_articles() -> None:
     """Articles stored on PostgreSQL before search worked there get their index entry."""
     # Imported here: only this step needs the store's code, and only on PostgreSQL.
+    from newsarchive.fold import fold
     from newsarchive.store.search_pg import document
 
     connection = op.get_bind()
@@ -78,10 +79,10 @@ def _index_archived_articles() -> None:
                     "id": row.id,
                     "document": document(
                         {
-                            "title": row.title,
-                            "sapo": row.sapo or "",
-                            "body": row.body_text,
-                            "captions": "\n".join(captions[row.id]),
+                            "title": fold(row.title),
+                            "sapo": fold(row.sapo or ""),
+                            "body": fold(row.body_text),
+                            "captions": fold("\n".join(captions[row.id])),
                         }
                     ),
                 }
