@@ -5,15 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pickle
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import fields
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from test_store import full_article
 
+from newsarchive.discover import Found
+from newsarchive.prepare import PackedBody, Prepared, prepare
 from newsarchive.read import PARSER_ERROR, Readers, Reading, read_page
+from newsarchive.record import Article, Image, PickledByFields, Related
 
 SITE = Path(__file__).resolve().parent.parent / "fixtures" / "site"
 ARTICLE = next(iter(sorted(SITE.rglob("*.expected.json"))))
@@ -150,3 +157,15 @@ def test_where_no_worker_can_start_pages_are_read_in_the_crawls_own_process(
             return [await readers.read("article", URL, body) for _ in range(2)]
 
     assert asyncio.run(scenario()) == [read_page("article", URL, body, 2)] * 2
+
+
+def test_what_a_worker_sends_back_unpickles_whole() -> None:
+    article = full_article()
+    found = Found(URL, "article", "sitemap", datetime(2024, 3, 15, tzinfo=UTC))
+    values: list[PickledByFields] = [article, found, prepare(PAGE.read_bytes(), article)]
+    values += [*article.images, *article.related]
+    for value in values:
+        assert pickle.loads(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)) == value
+    # Pickled by the constructor's arguments: every field must be one of them.
+    for cls in (Article, Image, Related, Found, Prepared, PackedBody):
+        assert cls.__match_args__ == tuple(f.name for f in fields(cls)), cls

@@ -308,9 +308,8 @@ class Crawl:
                         taken = self.report.counts["fetched"] + len(in_flight) + len(landed.pages)
                         room = min(room, limit - taken)
                     if room > 0:
-                        busy = {entry.url for entry in in_flight.values()}
-                        busy.update(entry.url for entry, _, _ in landed.pages)
-                        for entry in self._take(run_id, room, busy, backfill, ahead):
+                        held = (in_flight.values(), (entry for entry, _, _ in landed.pages))
+                        for entry in self._take(run_id, room, held, backfill, ahead):
                             in_flight[asyncio.create_task(self._fetch(fetcher, entry))] = entry
                 if not in_flight:
                     if landed.pages:
@@ -354,7 +353,7 @@ class Crawl:
         self,
         run_id: int,
         room: int,
-        busy: set[str],
+        held: Iterable[Iterable[FrontierEntry]],
         window: BackfillWindow | None,
         ahead: deque[FrontierEntry],
     ) -> list[FrontierEntry]:
@@ -364,6 +363,7 @@ class Crawl:
         if self.archive.shared:
             return self.archive.lease_batch(run_id, room, window=window)
         if len(ahead) < room:
+            busy = {entry.url for entries in held for entry in entries}  # read only when needed
             pending = self.archive.next_batch(READ_AHEAD + len(busy), window=window)
             ahead.clear()
             ahead.extend(e for e in pending if e.url not in busy)

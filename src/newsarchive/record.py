@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 RelatedKind = Literal["inline", "related", "latest", "most_read"]
 RELATED_KINDS: tuple[RelatedKind, ...] = ("inline", "related", "latest", "most_read")
@@ -29,8 +29,20 @@ FIELDS: tuple[str, ...] = (
 )
 
 
+class PickledByFields:
+    """A dataclass pickled as its class and field values. The crawl's reading worker sends it
+    the records of every page it reads, and dataclasses' own pickling of a slots class looks up
+    its fields for every object: that cost more than all the rest of the message."""
+
+    __slots__ = ()
+    __match_args__: ClassVar[tuple[str, ...]]  # the fields, in order (dataclass sets it)
+
+    def __reduce__(self) -> tuple[type[Any], tuple[Any, ...]]:
+        return type(self), tuple([getattr(self, name) for name in self.__match_args__])
+
+
 @dataclass(frozen=True, slots=True)
-class Image:
+class Image(PickledByFields):
     url: str
     caption: str | None = None
 
@@ -39,7 +51,7 @@ class Image:
 
 
 @dataclass(frozen=True, slots=True)
-class Related:
+class Related(PickledByFields):
     url: str
     title: str
     kind: RelatedKind
@@ -49,7 +61,7 @@ class Related:
 
 
 @dataclass(frozen=True, slots=True)
-class Article:
+class Article(PickledByFields):
     """One article as the parser read it. Timestamps are ISO 8601 strings in Hanoi time."""
 
     url: str
