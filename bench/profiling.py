@@ -133,11 +133,12 @@ PARSE_RULES: Rules = (
 STORE_RULES: Rules = (
     ("SQLite: COMMIT (WAL writes, FTS5 segments, checkpoints)",
      ("pysqlite_connection_commit",)),
-    ("full-text folding (store/fold.py)", ("store/fold.py",)),
+    # fold.py, zlib, sha256 and the content hash run in `prepare`, before the store is called.
+    ("full-text folding (fold.py)", ("newsarchive/fold.py",)),
     ("zlib and sha256 of the raw page", ("libz.", "zlib", "sha256", "_hashlib")),
     ("SQLite: executing statements (B-trees, FTS5 index)", ("libsqlite3",)),
     ("garbage collector", ("gc_collect",)),
-    ("content hash and JSON", ("json/", "content_hash")),
+    ("JSON (headers, paragraphs, revisions) and content hash", ("json/", "content_hash")),
     ("SQLAlchemy: ORM, SQL compilation, results", ("sqlalchemy/",)),
     ("newsarchive.store's own Python", ("newsarchive/store/",)),
 )  # fmt: skip
@@ -146,6 +147,7 @@ CRAWL_RULES: Rules = (
     ("store: next_batch, pending_count (frontier reads)", ("next_batch", "pending_count")),
     ("store: record_fetches (raw page, article, FTS, frontier)", ("record_fetches",)),
     ("parse: parse_article", ("parse_article",)),
+    ("prepare: body packed, content hash, folding (for the store)", ("newsarchive/prepare.py",)),
     ("discover: links in pages, sitemaps, feeds", ("newsarchive/discover/",)),
     ("fetch: httpx, httpcore, h11 (the floor's own client)", ("httpx/", "httpcore/", "h11/")),
     ("fetch: newsarchive.fetch's own Python (robots, pacing, retries, body cap)",

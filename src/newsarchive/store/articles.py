@@ -204,23 +204,34 @@ def _delete_parts(connection: Connection, article_ids: Sequence[int]) -> None:
 
 def _insert_parts(connection: Connection, written: Sequence[tuple[int, Article]]) -> None:
     """The list fields of articles, one statement per part table."""
-    rows: dict[type[Any], list[dict[str, Any]]] = defaultdict(list)
-    for article_id, article in written:
-        parts: list[tuple[type[Any], list[dict[str, Any]]]] = [
-            (ArticleImageRow, [{"url": i.url, "caption": i.caption} for i in article.images]),
-            (ArticleCaptionRow, [{"text": text} for text in article.captions]),
-            (ArticleAuthorRow, [{"name": name} for name in article.authors]),
-            (ArticleTagRow, [{"name": name} for name in article.tags]),
-            (
-                ArticleLinkRow,
-                [{"url": r.url, "title": r.title, "kind": r.kind} for r in article.related],
-            ),
-        ]
-        for model, values in parts:
-            rows[model] += (
-                {"article_id": article_id, "position": position, **value}
-                for position, value in enumerate(values)
-            )
+    rows: dict[type[Any], list[dict[str, Any]]] = {model: [] for model in _PARTS}
+    for key, article in written:
+        rows[ArticleImageRow] += (
+            {"article_id": key, "position": at, "url": image.url, "caption": image.caption}
+            for at, image in enumerate(article.images)
+        )
+        rows[ArticleCaptionRow] += (
+            {"article_id": key, "position": at, "text": text}
+            for at, text in enumerate(article.captions)
+        )
+        rows[ArticleAuthorRow] += (
+            {"article_id": key, "position": at, "name": name}
+            for at, name in enumerate(article.authors)
+        )
+        rows[ArticleTagRow] += (
+            {"article_id": key, "position": at, "name": name}
+            for at, name in enumerate(article.tags)
+        )
+        rows[ArticleLinkRow] += (
+            {
+                "article_id": key,
+                "position": at,
+                "url": link.url,
+                "title": link.title,
+                "kind": link.kind,
+            }
+            for at, link in enumerate(article.related)
+        )
     for model, found in rows.items():
         insert_rows(connection, table_of(model), found)
 
