@@ -390,18 +390,8 @@ class Crawl:
             async with asyncio.timeout(deadline):
                 result = await fetcher.fetch(url, etag=etag, last_modified=last_modified)
         except TimeoutError:
-            result = FetchResult(
-                url=url,
-                final_url=url,
-                outcome="failed",
-                status=None,
-                headers=(),
-                body=b"",
-                fetched_at=datetime.now(UTC),
-                elapsed=time.monotonic() - started,
-                attempts=0,
-                error=f"no answer within {deadline:g} s (fetch.page_deadline)",
-            )
+            cause = f"no answer within {deadline:g} s (fetch.page_deadline)"
+            result = FetchResult.unanswered(url, "failed", cause, started)
         reading = None
         if result.outcome == "ok":
             assert self._readers is not None

@@ -137,11 +137,11 @@ class Fetcher:
         tally = _Tally()
         netloc, refusal = self._hosts.check(url)
         if refusal is not None:
-            return _refused(url, "failed", refusal, started)
+            return FetchResult.unanswered(url, "failed", refusal, started)
         if self._robots is not None:
             refusal = await self._robots.refusal(url, netloc)
             if refusal is not None:
-                return _refused(url, "disallowed", refusal, started)
+                return FetchResult.unanswered(url, "disallowed", refusal, started)
 
         headers: dict[str, str] = {}
         if etag:
@@ -355,21 +355,6 @@ class Fetcher:
         if reply.status in RETRY_STATUSES:
             return RobotsFile(reply.status, b"", _after(f"HTTP {reply.status}", walk.attempts))
         return RobotsFile(reply.status, reply.body)
-
-
-def _refused(url: str, outcome: Outcome, error: str, started: float) -> FetchResult:
-    return FetchResult(
-        url=url,
-        final_url=url,
-        outcome=outcome,
-        status=None,
-        headers=(),
-        body=b"",
-        fetched_at=datetime.now(UTC),
-        elapsed=time.monotonic() - started,
-        attempts=0,
-        error=error,
-    )
 
 
 def _judge(walk: _Walk) -> tuple[Outcome, str | None]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 Outcome = Literal["ok", "not_modified", "blocked", "gone", "empty", "failed", "disallowed"]
@@ -43,6 +44,23 @@ class FetchResult:
     """The reason phrase of the last response as received ("OK")."""
     complete: bool = False
     """True when the last response's head and whole body were received."""
+
+    @classmethod
+    def unanswered(cls, url: str, outcome: Outcome, error: str, started: float) -> FetchResult:
+        """A fetch that sent no request, or got no answer (refused, out of time), begun at
+        `started` (time.monotonic)."""
+        return cls(
+            url=url,
+            final_url=url,
+            outcome=outcome,
+            status=None,
+            headers=(),
+            body=b"",
+            fetched_at=datetime.now(UTC),
+            elapsed=time.monotonic() - started,
+            attempts=0,
+            error=error,
+        )
 
 
 def outcome_of(status: int, body: bytes) -> Outcome:
