@@ -89,21 +89,26 @@ def test_random_markup_gives_a_record_or_not_an_article(markup: str) -> None:
     )
 
 
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    page=st.sampled_from(PAGES),
-    cuts=st.lists(
-        st.tuples(st.floats(0, 1), st.floats(0, 1), st.binary(max_size=30)), min_size=1, max_size=6
-    ),
+# Where to cut a page and what to put in: (start, length) as shares, and the bytes.
+CUTS = st.lists(
+    st.tuples(st.floats(0, 1), st.floats(0, 1), st.binary(max_size=30)), min_size=1, max_size=6
 )
-def test_mutated_replica_pages_give_a_record_or_not_an_article(
-    page: Path, cuts: list[tuple[float, float, bytes]]
-) -> None:
-    data = bytearray(page.read_bytes())
+
+
+def mutated(page: bytes, cuts: list[tuple[float, float, bytes]]) -> bytes:
+    data = bytearray(page)
     for start, length, insert in cuts:
         i = int(start * len(data))
         data[i : i + int(length * 200)] = insert  # delete a slice, put random bytes instead
-    check(bytes(data))
+    return bytes(data)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(page=st.sampled_from(PAGES), cuts=CUTS)
+def test_mutated_replica_pages_give_a_record_or_not_an_article(
+    page: Path, cuts: list[tuple[float, float, bytes]]
+) -> None:
+    check(mutated(page.read_bytes(), cuts))
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 from sitegen import generated_site
+from test_hostile_html import CUTS, mutated
 
 import newsarchive.discover.links
 import newsarchive.parse.article
@@ -156,20 +157,11 @@ PAGES = [page for page in FIXTURE_PAGES if page.parent == SITE]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    page=st.sampled_from(PAGES),
-    cuts=st.lists(
-        st.tuples(st.floats(0, 1), st.floats(0, 1), st.binary(max_size=30)), min_size=1, max_size=6
-    ),
-)
+@given(page=st.sampled_from(PAGES), cuts=CUTS)
 def test_mutated_pages_read_the_same_from_one_shared_tree(
     page: Path, cuts: list[tuple[float, float, bytes]]
 ) -> None:
-    data = bytearray(page.read_bytes())
-    for start, length, insert in cuts:
-        i = int(start * len(data))
-        data[i : i + int(length * 200)] = insert  # a slice cut, random bytes put in its place
-    assert_shared_reads_as_apart(bytes(data), _url_of(page, SITE))
+    assert_shared_reads_as_apart(mutated(page.read_bytes(), cuts), _url_of(page, SITE))
 
 
 @pytest.mark.parametrize("page", FIXTURE_PAGES, ids=lambda p: p.relative_to(SITE).as_posix())
