@@ -1,17 +1,27 @@
 """The parser's shortcuts give what the general way gives, so records never depend on them:
-text cleaning, URL joins, page decoding, and "is this node or an ancestor one of these"."""
+text cleaning, URL joins and canonical forms, page decoding, JSON-LD, walks over the page, and
+"is this node or an ancestor one of these"."""
 
 import codecs
+import itertools
+import json
 import random
 import re
 import unicodedata
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 import pytest
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from newsarchive import parse_article
+from newsarchive.parse.article import _text_nodes
+from newsarchive.parse.body import _BLOCK_TAGS, _has_block
 from newsarchive.parse.decode import decode_page
-from newsarchive.parse.marks import Marks, lies_in
-from newsarchive.parse.text import clean
+from newsarchive.parse.marks import Marks, ancestry, lies_in, within
+from newsarchive.parse.metadata import _JSON
+from newsarchive.parse.text import clean, clean_lines
+from newsarchive.site.urls import canonical_url, join_url, link_url
 
 _TRICKY = [" ", "\t", "\n", "\u00a0", "\u2000", "\u3000", "\u200b", "\u2060", "\ufeff", ":", "a"]
 _TRICKY += ["Đ", "ơ", "\u0301", "\u0323", "\u0302", "o\u0302\u0301", "\u0958", "ß", "İ", "\u212a"]
@@ -70,3 +80,164 @@ def test_lies_in_is_inside_asked_of_one_node() -> None:
     for selectors in (("[class*=logo]", "header"), ("main",), ("b",), ("nav",)):
         for node in tree.root.traverse():
             assert lies_in(node, selectors) == marks.inside(node, ", ".join(selectors))
+
+
+# -- page walks and marks -------------------------------------------------------------------
+
+PAGES = sorted((Path(__file__).resolve().parent.parent / "fixtures" / "site").rglob("*.html"))
+_MARKUP = (
+    "<html><head><title>t</title></head><body> <header><p>Tin mới</p></header>"
+    "<div class=a>x<!-- c --><span>  </span><p>Tin mới<b>b</b>tail</p></div>"
+    "<aside><ul><li><a href=/x-123456.html>one</a></li></ul>\n</aside>"
+    "<script>Tin mới</script><div id=skip><p>not me</p></div></body></html>"
+)
+
+
+def _trees() -> list[LexborHTMLParser]:
+    return [LexborHTMLParser(_MARKUP), *(LexborHTMLParser(page.read_bytes()) for page in PAGES)]
+
+
+def _reference_text_nodes(node: LexborNode, skip: frozenset[int]) -> list[int]:
+    """The text nodes under `node` the long way: recursion over `iter`, white space left out."""
+    found: list[int] = []
+    for child in node.iter(include_text=True, skip_empty=True):
+        if child.is_element_node and child.mem_id not in skip:
+            found += _reference_text_nodes(child, skip)
+        elif child.is_text_node:
+            found.append(child.mem_id)
+    return found
+
+
+def test_the_label_walk_meets_the_text_nodes_recursion_meets() -> None:
+    for tree in _trees():
+        assert tree.body is not None
+        skip = frozenset(n.mem_id for n in tree.css("header, nav, footer, #skip, [class*=menu]"))
+        walked = [node.mem_id for node in _text_nodes(tree.body, skip)]
+        assert walked == _reference_text_nodes(tree.body, skip)
+
+
+def test_related_boxes_come_in_page_order() -> None:
+    """Labelled boxes and boxes by class are put in page order only when both kinds are there:
+    either kind alone must come in page order already."""
+    boxes = {
+        "label_a": '<div><h3>Tin mới</h3><a href="/tin-a-111111.html">A</a></div>',
+        "label_b": '<div><h3>Đọc nhiều</h3><a href="/tin-b-222222.html">B</a></div>',
+        "class_c": '<div class="box-related"><a href="/tin-c-333333.html">C</a></div>',
+        "class_d": '<div class="lien-quan"><a href="/tin-d-444444.html">D</a></div>',
+    }
+    body = "<p>" + "Hà Nội có nhiều tin. " * 20 + "</p>"
+    for order in itertools.permutations(boxes):
+        for chosen in (order, order[:2], order[1:3]):
+            page = (
+                "<html><body><article><h1>Tiêu đề</h1><div itemprop=articleBody>"
+                f"{body}</div></article>{''.join(boxes[name] for name in chosen)}</body></html>"
+            )
+            article = parse_article(page, "https://kinhtedothi.vn/bai-viet-999999.html")
+            titles = [related.title for related in article.related]
+            # "lien-quan" boxes count only where no "related" class is on the page.
+            expected = [
+                name[-1].upper()
+                for name in chosen
+                if not (name == "class_d" and "class_c" in chosen)
+            ]
+            assert titles == expected, chosen
+
+
+def test_holding_an_image_is_asking_the_node_for_one() -> None:
+    for tree in _trees():
+        assert tree.body is not None
+        marks = Marks(tree.body)
+        for node in tree.body.traverse():
+            assert (node.mem_id in marks.holding("img")) == (node.css_first("img") is not None)
+
+
+def test_node_shortcuts_are_the_long_way() -> None:
+    """A block under a node; a node within a box, from its ancestry; a link within a label, from
+    the label's own links."""
+    for tree in _trees()[:8]:
+        assert tree.body is not None
+        nodes = list(tree.body.traverse())
+        links = tree.body.css("a[href]")
+        for node in nodes:
+            below = [child for child in node.traverse() if child != node]
+            assert _has_block(node) == any(child.tag in _BLOCK_TAGS for child in below)
+        for node in nodes[::7]:
+            line = ancestry(node)
+            assert all((box.mem_id in line) == within(node, box) for box in nodes[::5])
+        for label in nodes[::5]:
+            own = {a.mem_id for a in label.css("a[href]")}
+            assert all((a.mem_id in own) == within(a, label) for a in links)
+
+
+def test_white_space_alone_makes_no_block() -> None:
+    draw = random.Random(11)
+    spaces = [" ", "\t", "\n", "\r", "\u00a0", "\u2000", "\u2001", "\u3000", "\u2028", "\x1c"]
+    for _ in range(5_000):
+        text = "".join(draw.choice(spaces) for _ in range(draw.randint(1, 8)))
+        assert text.isspace() and clean_lines(text) == ""
+
+
+# -- addresses and JSON-LD ------------------------------------------------------------------
+
+_URL_PARTS = ["https://", "http://", "HTTP://", "//", "www.", "WWW.", "Kinhtedothi.VN", "a.b", "."]
+_URL_PARTS += ["-", ":443", ":80", ":8080", ":99999", "/", "/x", "/Bài", "/a%20b", "?q=1", "#f"]
+_URL_PARTS += ["@", "[", "/./", "/../", " ", "~", "_"]
+
+
+def _reference_link(absolute: str) -> str | None:
+    """`link_url` of an absolute address the long way: split, check, canonicalise, read back."""
+    try:
+        if absolute.startswith("//"):
+            absolute = "https:" + absolute
+        parts = urlsplit(absolute)
+        if parts.scheme.lower() not in ("http", "https") or "@" in parts.netloc:
+            return None
+        if not parts.hostname:
+            return None
+        url = canonical_url(absolute)
+        return url if urlsplit(url).hostname else None
+    except ValueError:
+        return None
+
+
+def _addresses(seed: int, count: int) -> list[str]:
+    draw = random.Random(seed)
+    found = ["https://kinhtedothi.vn/a-1.html", "https://www./x", "http://WWW.A.b:443/p"]
+    for _ in range(count):
+        found.append("".join(draw.choice(_URL_PARTS) for _ in range(draw.randint(1, 7))))
+    return found
+
+
+def test_canonical_links_are_worked_out_as_the_long_way_does() -> None:
+    for address in _addresses(3, 20_000):
+        assert link_url(address) == _reference_link(address.strip()), address
+
+
+def test_joins_against_any_page_address_are_what_urljoin_gives() -> None:
+    hrefs = ["/", "/a-1.html", "x.html", "../y", "//h/z", "https://kinhtedothi.vn/q", "?p=2", ""]
+    for base in _addresses(5, 3_000):
+        for href in hrefs:
+            try:
+                expected: str | type[ValueError] = urljoin(base, href)
+            except ValueError:
+                expected = ValueError
+            try:
+                joined: str | type[ValueError] = join_url(href, base)
+            except ValueError:
+                joined = ValueError
+            assert joined == expected, (base, href)
+
+
+@pytest.mark.parametrize(
+    "text", ['{"a": 1}', '\ufeff{"a": 1}', '{"a": "x\ty"}', "[1, 2", "", '{"@graph": []} x']
+)
+def test_json_ld_is_read_as_json_loads_reads_it(text: str) -> None:
+    try:
+        expected: object = json.loads(text, strict=False)
+    except ValueError:
+        expected = ValueError
+    try:
+        decoded: object = _JSON.decode(text)
+    except ValueError:
+        decoded = ValueError
+    assert decoded == expected

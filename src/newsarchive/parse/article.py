@@ -7,8 +7,9 @@ Each field reads like its row in ARTICLE.md: metadata first, then the layout's s
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -19,7 +20,7 @@ from ..site.urls import article_match, canonical_url, is_site_host, join_url, li
 from .body import Body, BodyReader, related_links
 from .dates import parse_iso, parse_visible
 from .decode import decode_page
-from .marks import Marks, lies_in, within
+from .marks import Marks, ancestry, lies_in, within
 from .metadata import Metadata, read_metadata
 from .text import clean, folded_key
 
@@ -37,6 +38,8 @@ _TEASERS = "aside, [class*=story], [class*=sidebar], [class*=teaser], [class*=it
 _CHROME = ", ".join(site.CHROME)
 _LOGO = ("[class*=logo]", "header")  # an h1 in here names the site, not the article
 _MAX_LABEL = 60  # characters; a label is a few words
+# The short texts a page is searched for labels in recur on every page (labels, names, links).
+_label_key = lru_cache(maxsize=1 << 12)(folded_key)
 # An ASCII text folds to an ASCII key: none is a label while every label has a non-ASCII letter.
 _NO_ASCII_LABEL = not any(key.isascii() for key in (*site.RELATED_LABELS, *site.SPONSORED_LABELS))
 _MIN_GENERIC_BODY = 200  # characters of text before a container counts as an article body
@@ -65,7 +68,7 @@ def parse_article(html: str | bytes, url: str, *, tree: LexborHTMLParser | None 
         text = html
     if not text or text.isspace():
         raise NotAnArticle("empty")
-    if "\x00" in text[:_SNIFF]:  # no HTML page holds a NUL; images, PDFs and archives do
+    if text.find("\x00", 0, _SNIFF) >= 0:  # no HTML page holds a NUL; images, PDFs and archives do
         # No HTML text at all: ARTICLE.md's "empty" (its list of kinds is a contract).
         raise NotAnArticle("empty", "binary body, no HTML")
     # Valid UTF-8 goes to Lexbor as bytes: a str would only be encoded back to the same bytes.
@@ -180,10 +183,8 @@ class _Page:
     def _title(self, found: _Found | None) -> str:
         layout = found.layout if found else site.GENERIC
         for node in self._candidates(layout.title + site.GENERIC.title, found):
-            if node.tag == "h1" and self._is_logo(node):
-                continue
             text = clean(node.text(deep=True))
-            if text:
+            if text and not (node.tag == "h1" and lies_in(node, _LOGO)):
                 return text
         return ""
 
@@ -233,14 +234,12 @@ class _Page:
         return [n for person in people for n in _names(person)]
 
     def _category(self, found: _Found, title: str) -> str | None:
-        crumbs = [
-            node
-            for node in _all(self.tree, found.layout.breadcrumb + site.GENERIC.breadcrumb)
-            if _is_section(clean(node.text(deep=True)), title)
-        ]
-        active = [n for n in crumbs if _is_active(n)]
-        if active or crumbs:
-            return clean((active or crumbs)[-1].text(deep=True))
+        nodes = _all(self.tree, found.layout.breadcrumb + site.GENERIC.breadcrumb)
+        named = ((node, clean(node.text(deep=True))) for node in nodes)
+        crumbs = [(node, name) for node, name in named if _is_section(name, title)]
+        names = [name for node, name in crumbs if _is_active(node)] or [n for _, n in crumbs]
+        if names:
+            return names[-1]
         sections = [name for name in (clean(n) for n in self.meta.breadcrumb)]
         sections = [name for name in sections if _is_section(name, title)]
         if sections:
@@ -282,12 +281,14 @@ class _Page:
     def _related_boxes(self, found: _Found) -> Iterable[tuple[RelatedKind, LexborNode]]:
         """Labelled lists outside the body, and unlabelled boxes whose class says related."""
         labels = list(self._labels(found))
-        label_nodes = [node for node, _ in labels]
+        # Where each label lies, for "does this box hold another label", asked at every level.
+        lines = [(node.mem_id, ancestry(node)) for node, _ in labels]
         boxes: list[tuple[LexborNode, RelatedKind | None]] = []
         for label, kind in labels:
-            box = _box_of(label, label_nodes, self._holds_article_link)
+            box = _box_of(label, lines, self._holds_article_link)
             if box is not None:
                 boxes.append((box, kind))
+        labelled = len(boxes)
         for node in _all(self.tree, site.RELATED_BOX_CLASSES):
             if (
                 within(node, found.body)
@@ -298,7 +299,9 @@ class _Page:
             if not any(within(node, box) or within(box, node) for box, _ in boxes):
                 boxes.append((node, "related"))
         # Page order; sponsored boxes (kind None) are kept above only to fence their links off.
-        if len(boxes) > 1:
+        # Boxes never nest, labelled ones come in the order of their labels and the others in
+        # page order: only a mix of the two needs sorting.
+        if 0 < labelled < len(boxes):
             order = _document_order(self.tree, {box.mem_id for box, _ in boxes})
             boxes.sort(key=lambda pair: order.get(pair[0].mem_id, 0))
         for box, box_kind in boxes:
@@ -312,27 +315,15 @@ class _Page:
         if root is None or within(root, found.body) or self._marks.inside(root, _CHROME):
             return
         skip = self._marks.ids(_CHROME) | {found.body.mem_id}
-        # A stack of child iterators, not recursion: hostile pages nest thousands deep.
-        branches = [root.iter(include_text=True, skip_empty=True)]
-        while branches:
-            for child in branches[-1]:
-                if child.is_element_node:
-                    if child.mem_id not in skip:
-                        branches.append(child.iter(include_text=True, skip_empty=True))
-                        break
-                    continue
-                if not child.is_text_node:
-                    continue
-                raw = child.text_content or ""
-                if len(raw) > _MAX_LABEL or raw.isspace() or (raw.isascii() and _NO_ASCII_LABEL):
-                    continue
-                key = folded_key(raw)
-                kind = site.RELATED_LABELS.get(key)
-                node = child.parent
-                if (kind is not None or key in site.SPONSORED_LABELS) and node is not None:
-                    yield node, kind  # type: ignore[misc]
-            else:
-                branches.pop()
+        for text in _text_nodes(root, skip):
+            raw = text.text_content or ""
+            if len(raw) > _MAX_LABEL or raw.isspace() or (raw.isascii() and _NO_ASCII_LABEL):
+                continue
+            key = _label_key(raw)
+            kind = site.RELATED_LABELS.get(key)
+            node = text.parent
+            if (kind is not None or key in site.SPONSORED_LABELS) and node is not None:
+                yield node, kind  # type: ignore[misc]
 
     # -- helpers over the tree -------------------------------------------------------------
 
@@ -347,12 +338,10 @@ class _Page:
                     continue
                 yield node
 
-    def _is_logo(self, node: LexborNode) -> bool:
-        return not clean(node.text(deep=True)) or lies_in(node, _LOGO)
-
     def _holds_article_link(self, node: LexborNode, besides: LexborNode) -> bool:
+        in_besides = {a.mem_id for a in self._marks.under(besides, "a[href]")}
         return any(
-            not within(a, besides) and self._article_link(a.attributes.get("href") or "")
+            a.mem_id not in in_besides and self._article_link(a.attributes.get("href") or "")
             for a in self._marks.under(node, "a[href]")
         )
 
@@ -440,18 +429,40 @@ def _all(tree: LexborHTMLParser, selectors: Iterable[str]) -> list[LexborNode]:
 
 def _box_of(
     label: LexborNode,
-    labels: list[LexborNode],
+    lines: list[tuple[int, set[int]]],
     holds_links: Callable[[LexborNode, LexborNode], bool],
 ) -> LexborNode | None:
-    """The smallest ancestor of a label that holds article links but no other label."""
+    """The smallest ancestor of a label that holds article links but no other label (`lines`:
+    each label's id and `ancestry`)."""
     box = label.parent
     while box is not None and box.tag not in ("body", "html"):
-        if any(n.mem_id != label.mem_id and within(n, box) for n in labels):
+        if any(mem_id != label.mem_id and box.mem_id in line for mem_id, line in lines):
             return None
         if holds_links(box, label):
             return box
         box = box.parent
     return None
+
+
+def _text_nodes(root: LexborNode, skip: frozenset[int]) -> Iterator[LexborNode]:
+    """The text nodes under `root` that are not white space alone, in page order, leaving out
+    what lies under an element in `skip`. Sibling links and a stack of open elements, not
+    recursion: hostile pages nest thousands deep."""
+    opened: list[LexborNode] = []
+    node = root.first_child
+    while node is not None or opened:
+        if node is None:
+            node = opened.pop().next
+            continue
+        if node.is_element_node:
+            first = node.first_child if node.mem_id not in skip else None
+            if first is not None:
+                opened.append(node)
+                node = first
+                continue
+        elif node.is_text_node and not node.is_empty_text_node:
+            yield node
+        node = node.next
 
 
 def _document_order(tree: LexborHTMLParser, wanted: set[int]) -> dict[int, int]:

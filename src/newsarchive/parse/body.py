@@ -74,7 +74,7 @@ class BodyReader:
         self.related_boxes = ", ".join(layout.inline_related + GENERIC.inline_related)
         self.body = Body()
         self._pending: list[str] = []  # loose inline text between blocks
-        self._captions: dict[int, LexborNode | None] = {}  # image block id → its caption
+        self._captions: dict[int, str] = {}  # image block id → its caption
 
     @functools.cached_property
     def _noise(self) -> frozenset[int]:  # asked of every element of the body
@@ -89,10 +89,10 @@ class BodyReader:
 
     def _walk(self, node: LexborNode) -> None:
         for child in node.iter(include_text=True):
-            if child.is_comment_node:
-                continue
             if child.is_text_node:
                 self._pending.append(_source_text(child))
+                continue
+            if child.is_comment_node:
                 continue
             tag = child.tag or ""
             if tag == "br":
@@ -122,8 +122,10 @@ class BodyReader:
 
     def _flush(self) -> None:
         if self._pending:
-            self._add_block("".join(self._pending))
+            text = "".join(self._pending)
             self._pending = []
+            if not text.isspace():  # the white space between blocks makes none
+                self._add_block(text)
 
     def _inline(self, node: LexborNode) -> None:
         self._pending.append(self._text_with_breaks(node))
@@ -159,31 +161,34 @@ class BodyReader:
     # -- images ----------------------------------------------------------------------------
 
     def _is_image_block(self, node: LexborNode) -> bool:
-        if not self.marks.matches(node, self.image_blocks) or node.css_first("img") is None:
+        # Only a node holding an image can be one: a body without images needs no block query.
+        if node.mem_id not in self.marks.holding("img"):
             return False
-        caption = self._caption_node(node)
+        if not self.marks.matches(node, self.image_blocks):
+            return False
         own_text = clean(node.text(deep=True))
-        if caption is not None:
-            own_text = own_text.replace(clean(caption.text(deep=True)), "", 1).strip()
+        caption = self._caption(node)
+        if caption:
+            own_text = own_text.replace(caption, "", 1).strip()
         return len(own_text) <= _MAX_IMAGE_BLOCK_TEXT
 
-    def _caption_node(self, block: LexborNode) -> LexborNode | None:
-        # Asked twice per block: whether it is an image block, then for its caption.
-        if block.mem_id in self._captions:
-            return self._captions[block.mem_id]
-        self._captions[block.mem_id] = found = self._find_caption(block)
-        return found
+    def _caption(self, block: LexborNode) -> str:
+        """The block's caption, cleaned; "" when it has none. Asked twice per block: whether it
+        is an image block, then for its caption."""
+        if block.mem_id not in self._captions:
+            self._captions[block.mem_id] = self._find_caption(block)
+        return self._captions[block.mem_id]
 
-    def _find_caption(self, block: LexborNode) -> LexborNode | None:
+    def _find_caption(self, block: LexborNode) -> str:
         for selector in self.caption_selectors:
             found = block.css_first(selector)
-            if found is not None and clean(found.text(deep=True)):
-                return found
-        return None
+            caption = clean(found.text(deep=True)) if found is not None else ""
+            if caption:
+                return caption
+        return ""
 
     def _image_block(self, block: LexborNode) -> None:
-        caption_node = self._caption_node(block)
-        caption = clean(caption_node.text(deep=True)) if caption_node is not None else ""
+        caption = self._caption(block)
         for img in block.css("img"):
             self._add_image(img, caption or None)
 
@@ -278,9 +283,8 @@ def _source_text(node: LexborNode) -> str:
 
 
 def _has_block(node: LexborNode) -> bool:
-    return any(
-        child.tag in _BLOCK_TAGS for child in node.traverse(include_text=False) if child != node
-    )
+    # `traverse` yields the node itself too; comparing nodes costs more than a tag lookup.
+    return any(child.tag in _BLOCK_TAGS and child != node for child in node.traverse())
 
 
 def _byline_styled(node: LexborNode, text: str) -> bool:

@@ -23,7 +23,7 @@ class Marks:
         found = self._ids.get(selector)
         if found is None:
             found = (
-                frozenset(n.mem_id for n in self.root.css(selector)) if selector else frozenset()
+                frozenset([n.mem_id for n in self.root.css(selector)]) if selector else frozenset()
             )
             self._ids[selector] = found
         return found
@@ -57,6 +57,17 @@ class Marks:
                 return True
             current = current.parent
         return False
+
+
+def ancestry(node: LexborNode) -> set[int]:
+    """Ids of the node and of its ancestors: one walk up answers every "is it inside" question
+    about the node."""
+    line: set[int] = set()
+    current: LexborNode | None = node
+    while current is not None:
+        line.add(current.mem_id)
+        current = current.parent
+    return line
 
 
 def lies_in(node: LexborNode, selectors: tuple[str, ...]) -> bool:

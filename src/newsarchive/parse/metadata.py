@@ -9,6 +9,8 @@ from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser
 
+# `json.loads(text, strict=False)` without making a decoder for every script.
+_JSON = json.JSONDecoder(strict=False)
 _ARTICLE_TYPES = frozenset(
     {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting"}
 )
@@ -94,7 +96,7 @@ def read_metadata(tree: LexborHTMLParser) -> Metadata:
 def _json_ld_objects(tree: LexborHTMLParser) -> Iterator[dict[str, Any]]:
     for script in tree.css('script[type="application/ld+json"]'):
         try:
-            data = json.loads(script.text(deep=True), strict=False)
+            data = _JSON.decode(script.text(deep=True))
         except ValueError:
             continue  # broken JSON-LD is common; the page's other sources remain
         yield from _flatten(data)

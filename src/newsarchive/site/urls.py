@@ -114,7 +114,9 @@ def join_url(href: str, base: str) -> str:
 
 # Addresses `urljoin` leaves as written (absolute) or puts after the base's origin (a path from
 # the root): no dot segment, parameters, query, fragment or character `urlsplit` removes.
-_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9_.~%/-]*)?")
+_PLAIN_URL = re.compile(
+    r"(?P<origin>https?://(?P<host>[A-Za-z0-9.-]+)(?P<port>:[0-9]+)?)(?P<path>/[A-Za-z0-9_.~%/-]*)?"
+)
 _PLAIN_PATH = re.compile(r"/|(?:/[A-Za-z0-9_~-][A-Za-z0-9_.~-]*)+/?")
 
 
@@ -122,6 +124,9 @@ _PLAIN_PATH = re.compile(r"/|(?:/[A-Za-z0-9_~-][A-Za-z0-9_.~-]*)+/?")
 def _origin(url: str) -> str:
     """The origin ("https://host") of a web page URL; "" when `urljoin` joins otherwise. Cached:
     a page asks it of its own URL for every link."""
+    plain = _PLAIN_URL.fullmatch(url)
+    if plain:  # `urlsplit` would give these parts as written
+        return plain["origin"]
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -132,6 +137,12 @@ def _origin(url: str) -> str:
 # Pages link the same addresses over and over (menus, boxes): the work after the join is cached.
 @lru_cache(maxsize=1 << 14)
 def _followable(absolute: str) -> str | None:
+    plain = _PLAIN_URL.fullmatch(absolute)
+    if plain and not plain["port"]:
+        # `canonical_url` by hand, for the common address: https, the host in lower case and
+        # without `www.`, the path as written.
+        host = plain["host"].lower().removeprefix("www.")
+        return f"https://{host}{plain['path'] or '/'}" if host else None
     try:
         if absolute.startswith("//"):
             absolute = "https:" + absolute
@@ -152,6 +163,7 @@ def _is_tracking(key: str) -> bool:
     return key.startswith("utm_") or key in TRACKING_PARAMS
 
 
+@lru_cache(maxsize=1 << 14)  # asked of every link: pages link the same articles over and over
 def article_match(url: str) -> tuple[str, str | None] | None:
     """(layout guessed from the URL, site id or None) for an article URL of the main host."""
     parts = urlsplit(url)
