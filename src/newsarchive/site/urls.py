@@ -112,6 +112,10 @@ def join_url(href: str, base: str) -> str:
     return urljoin(base, href)
 
 
+# Addresses remembered by each cache below. Pages link the same menus and lists over and over:
+# a few thousand addresses catch those, and a bounded cache keeps a long crawl's memory flat.
+_CACHED_URLS = 1 << 12
+
 # Addresses `urljoin` leaves as written (absolute) or puts after the base's origin (a path from
 # the root): no dot segment, parameters, query, fragment or character `urlsplit` removes.
 _PLAIN_URL = re.compile(
@@ -135,7 +139,7 @@ def _origin(url: str) -> str:
 
 
 # Pages link the same addresses over and over (menus, boxes): the work after the join is cached.
-@lru_cache(maxsize=1 << 14)
+@lru_cache(maxsize=_CACHED_URLS)
 def _followable(absolute: str) -> str | None:
     plain = _PLAIN_URL.fullmatch(absolute)
     if plain and not plain["port"]:
@@ -163,7 +167,7 @@ def _is_tracking(key: str) -> bool:
     return key.startswith("utm_") or key in TRACKING_PARAMS
 
 
-@lru_cache(maxsize=1 << 14)  # asked of every link: pages link the same articles over and over
+@lru_cache(maxsize=_CACHED_URLS)  # asked of every link: pages link the same articles over and over
 def article_match(url: str) -> tuple[str, str | None] | None:
     """(layout guessed from the URL, site id or None) for an article URL of the main host."""
     parts = urlsplit(url)
@@ -184,7 +188,7 @@ def site_id(url: str) -> str | None:
     return match[1] if match else None
 
 
-@lru_cache(maxsize=1 << 14)
+@lru_cache(maxsize=_CACHED_URLS)
 def url_kind(url: str) -> UrlKind:
     """What a URL of the site most likely is, from its address alone."""
     parts = urlsplit(url)
