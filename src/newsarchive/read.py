@@ -1,5 +1,6 @@
-"""Reading fetched pages: the article and the links of each, in worker processes beside the
-crawl's own, so that fetching, reading and writing use more than one core.
+"""Reading fetched pages: the article and the links of each, and what the store derives from
+it (`prepare`), in worker processes beside the crawl's own, so that fetching, reading and
+writing use more than one core.
 
 Parsing a page costs about as much as fetching it, and Python runs one thread at a time: in the
 crawl's own process the two take turns (bench/results.md, crawl). `Readers` hands pages to
