@@ -1,6 +1,7 @@
 """What differs between database engines, in one place: SQLite connection settings and
 transactions, PostgreSQL's migration lock and retryable errors, insert-or-ignore, and whether
-full-text search is available; and updating many rows by id in one statement, beside it."""
+full-text search is available; and writing many rows in one statement (inserted, inserted with
+their ids, updated by id), at the driver on SQLite."""
 
 from __future__ import annotations
 
@@ -86,20 +87,12 @@ def insert_or_ignore(
     key: Sequence[str],
 ) -> None:
     """Insert `rows`, silently skipping those whose `key` columns are already taken."""
-    if not rows:
-        return
     connection = session.connection()
-    name = connection.dialect.name
+    if connection.dialect.name not in ("sqlite", "postgresql"):
+        raise NotImplementedError(f"insert-or-ignore is not written for {connection.dialect.name}")
     # The table, not the model: a Core insert skips the ORM's bulk machinery, which costs more
     # than the insert on the store's hot path.
-    table = table_of(model)
-    if name == "sqlite":
-        insert_rows(connection, table, rows, ignoring=tuple(key))
-        return
-    if name != "postgresql":
-        raise NotImplementedError(f"insert-or-ignore is not written for {name}")
-    statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=list(key))
-    connection.execute(statement, list(rows))
+    insert_rows(connection, table_of(model), rows, ignoring=tuple(key))
 
 
 def insert_rows(
@@ -109,17 +102,20 @@ def insert_rows(
     *,
     ignoring: tuple[str, ...] = (),
 ) -> None:
-    """Insert `rows`, one executemany per set of columns; with `ignoring` (SQLite only), those
-    whose key columns are taken are skipped."""
+    """Insert `rows`, one executemany per set of columns; with `ignoring` (SQLite and
+    PostgreSQL), those whose `ignoring` columns are taken are skipped."""
     for names, group in _by_columns(rows):
-        if connection.dialect.name != "sqlite":
+        if connection.dialect.name == "postgresql" and ignoring:
+            skipping = postgresql.insert(table).on_conflict_do_nothing(index_elements=ignoring)
+            connection.execute(skipping, group)
+        elif connection.dialect.name != "sqlite":
             connection.execute(insert(table), group)
-            continue
-        statement = f"{_insert_into(connection, table, names)} VALUES {_marks(names)}"
-        if ignoring:
-            quote = connection.dialect.identifier_preparer.quote
-            statement += f" ON CONFLICT ({', '.join(map(quote, ignoring))}) DO NOTHING"
-        _at_driver(connection, table, statement, names, group)
+        else:
+            statement = f"{_insert_into(connection, table, names)} VALUES {_marks(names)}"
+            if ignoring:
+                quote = connection.dialect.identifier_preparer.quote
+                statement += f" ON CONFLICT ({', '.join(map(quote, ignoring))}) DO NOTHING"
+            _at_driver(connection, table, statement, names, group)
 
 
 def insert_rows_keyed(

@@ -69,8 +69,7 @@ def keep_revisions(session: Session, kept: Sequence[tuple[ArticleRow, Article, d
         }
         for row, current, seen_at in kept
     ]
-    if rows:
-        insert_rows(session.connection(), table_of(ArticleRevisionRow), rows)
+    insert_rows(session.connection(), table_of(ArticleRevisionRow), rows)
 
 
 def version_since(session: Session, row: ArticleRow) -> datetime:
