@@ -148,6 +148,7 @@ METHOD = """## How each figure is measured
    `LexborHTMLParser(bytes)` (the floor), trafilatura's `bare_extraction` (metadata on, its default
    extraction) and newspaper4k's `Article.download(input_html=…)` + `parse()` (no network: any
    connection off 127.0.0.1 is refused while the rivals run). The figure is the median over pages.
+   A bar not met brings a py-spy profile, with what the calls into Lexbor alone cost.
 2. **Fidelity**: newsarchive's whole record against the expected JSON, field by field, exactly.
    The rivals only on the fields they have (title, description → sapo, text → body, date, authors,
    tags, and trafilatura's categories), compared leniently (body line by line with whitespace
@@ -162,9 +163,10 @@ METHOD = """## How each figure is measured
    schema, in one transaction, with the same pragmas (the floor).
 4. **Crawl**: a generated replica served by `tests/replica.py` in its own process (Nagle off: see
    `bench/serve.py`), crawled whole by `newsarchive` in another process with `delay = 0` and
-   the shipped defaults otherwise (one reading worker, 50 pages per transaction); the floor is a
-   bare `httpx.AsyncClient` loop over the URLs the crawl fetched, with the same concurrency,
-   against the same server. On two cores the server, the crawl and its worker share them.
+   the shipped defaults otherwise (one reading worker, 200 pages per transaction); the floor is
+   a bare `httpx.AsyncClient` loop over the URLs the crawl fetched, with the same concurrency,
+   against the same server. On two cores the server, the crawl and its worker share them: the
+   CPU each process spent a page (`getrusage`, `/proc/PID/stat`) says what the cores allow.
 5. **Memory**: the peak RSS of the crawl's process and its page-reading worker together (their
    `VmRSS` summed every 50 ms, and never below the crawl's own `VmHWM`; `ru_maxrss` would carry
    the parent's size over the fork), for two replica sizes.

@@ -32,13 +32,16 @@ def crawl_pages(config: Config) -> dict[str, object]:
     sampler = FamilyPeak()
     sampler.start()
     with Archive.open(config.store.url) as archive:
-        start = time.perf_counter()
+        own, start = _cpu(resource.RUSAGE_SELF), time.perf_counter()
         report = asyncio.run(Crawl(config, archive).run())
-        seconds = time.perf_counter() - start
+        seconds, own = time.perf_counter() - start, _cpu(resource.RUSAGE_SELF) - own
         articles = archive.article_count()
     sampler.stop()
     return {
         "seconds": seconds,
+        "cpu_seconds": own,
+        # The reading workers have ended with the crawl: their CPU is counted by now.
+        "workers_cpu_seconds": _cpu(resource.RUSAGE_CHILDREN),
         "counts": dict(report.counts),
         "outcomes": dict(report.outcomes),
         "exit_status": report.exit_status,
@@ -95,6 +98,11 @@ def _rss_kb(pid: int) -> int:
     except OSError:
         pass
     return 0
+
+
+def _cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 
 
 def peak_rss_kb() -> int:

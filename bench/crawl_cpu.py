@@ -14,14 +14,13 @@ import resource
 import tempfile
 import time
 from dataclasses import replace
-from pathlib import Path
 
 from newsarchive.crawl import Crawl
 from newsarchive.store import Archive
 
 from .common import ROOT
-from .crawl_child import children_of, crawl_config
-from .crawl_speed import served
+from .crawl_child import crawl_config
+from .crawl_speed import served, server_cpu
 from .generate import cached_site
 
 
@@ -30,20 +29,6 @@ def _machine_busy() -> float:
     with open("/proc/stat", encoding="ascii") as stat:
         ticks = [int(n) for n in stat.readline().split()[1:]]
     return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
-
-
-def _server_cpu() -> float:
-    """CPU seconds of this process's child serving the replica (bench.serve)."""
-    for pid in children_of(os.getpid()):
-        try:
-            command = Path(f"/proc/{pid}/cmdline").read_bytes()
-            stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
-        except OSError:
-            continue
-        if b"bench.serve" in command:
-            fields = stat.rsplit(")", 1)[1].split()  # utime and stime: fields 14 and 15
-            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return 0.0
 
 
 def main() -> None:
@@ -58,7 +43,7 @@ def main() -> None:
         config = replace(config, crawl=replace(config.crawl, parse_workers=args.parse_workers))
         with Archive.open(config.store.url) as archive:
             crawl = Crawl(config, archive)
-            server, busy = _server_cpu(), _machine_busy()
+            server, busy = server_cpu(), _machine_busy()
             own = resource.getrusage(resource.RUSAGE_SELF)
             began = time.perf_counter()
             asyncio.run(crawl.run())
@@ -66,7 +51,7 @@ def main() -> None:
             pages = crawl.report.counts["fetched"]
             own_after = resource.getrusage(resource.RUSAGE_SELF)
             workers = resource.getrusage(resource.RUSAGE_CHILDREN)  # they have ended by now
-            server, busy = _server_cpu() - server, _machine_busy() - busy
+            server, busy = server_cpu() - server, _machine_busy() - busy
 
     def per_page(cpu: float) -> str:
         return f"{cpu / pages * 1000:.2f} ms"

@@ -12,6 +12,7 @@ import asyncio
 import json
 import os
 import re
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from typing import Any
 import httpx
 
 from .common import ROOT, Figure, Outcome
+from .crawl_child import children_of
 from .generate import cached_site
 from .profiling import CRAWL_RULES, record
 
@@ -53,6 +55,20 @@ def served(root: Path) -> Iterator[str]:
     finally:
         child.terminate()
         child.wait(timeout=10)
+
+
+def server_cpu() -> float:
+    """CPU seconds so far of this process's child serving the replica (`served`)."""
+    for pid in children_of(os.getpid()):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+        except OSError:
+            continue
+        if b"bench.serve" in command:
+            fields = stat.rsplit(")", 1)[1].split()  # utime and stime: fields 14 and 15
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
 
 
 def _child_env() -> dict[str, str]:
@@ -118,9 +134,13 @@ def run_throughput(
     site = cached_site(articles, cache)
     db = workdir / f"crawl-{articles}.db"
     with served(site) as base_url:
+        server = server_cpu()
         result = crawl(base_url, db, concurrency)
+        server_in_crawl = server_cpu() - server
         urls = fetched_urls(db)
+        server, client = server_cpu(), _own_cpu()
         floor_seconds, floor_ok = fetch_floor(urls, concurrency)
+        server_in_floor, client = server_cpu() - server, _own_cpu() - client
     pages = int(result["counts"].get("fetched", 0))
     rate, floor_rate = pages / result["seconds"], len(urls) / floor_seconds
     share = rate / floor_rate
@@ -144,9 +164,64 @@ def run_throughput(
         f"({1000 / floor_rate:.2f} ms a page), {floor_ok:,} answered 200.",
         "",
     ]
+    crawl_cpu = {
+        "the crawl's own process (fetch, store, event loop)": result["cpu_seconds"],
+        "its reading workers (parse, links, prepare)": result["workers_cpu_seconds"],
+        "the replica server": server_in_crawl,
+    }
+    floor_cpu = {"the bare httpx loop": client, "the replica server": server_in_floor}
+    outcome.details += cpu_bounds(crawl_cpu, pages, floor_cpu, len(urls), floor_rate)
     if profile and share < MIN_FLOOR_SHARE:
         outcome.details += profile_crawl(min(articles, 1000), workdir, cache, concurrency)
     return outcome, result
+
+
+def cpu_bounds(
+    crawl_cpu: dict[str, float],
+    pages: int,
+    floor_cpu: dict[str, float],
+    floor_pages: int,
+    floor_rate: float,
+    cores: int | None = None,
+) -> list[str]:
+    """CPU per page of each process of the crawl and of its floor, and what that allows on
+    `cores` (this machine's): whether the crawl figure is bound by the cores or by waiting. The
+    first entry of `crawl_cpu` is the crawl's own process, one thread of Python."""
+    cores = cores or len(os.sched_getaffinity(0))
+    per_page = {name: seconds / pages * 1000 for name, seconds in crawl_cpu.items()}
+    floor_per_page = {name: seconds / floor_pages * 1000 for name, seconds in floor_cpu.items()}
+    total, own = sum(per_page.values()), next(iter(per_page.values()))
+    # Every core busy all the time, and the crawl's own process never waiting on the others.
+    ceiling = min(cores / total, 1 / own) * 1000
+    wanted = MIN_FLOOR_SHARE * floor_rate
+    lines = [
+        "### What bounds the crawl: CPU per page, process by process",
+        "",
+        "| process | crawl, ms a page | floor, ms a page |",
+        "|---|---:|---:|",
+    ]
+    for name in dict.fromkeys([*per_page, *floor_per_page]):
+        crawled, floor = per_page.get(name), floor_per_page.get(name)
+        lines.append(f"| {name} | {_ms(crawled)} | {_ms(floor)} |")
+    lines += [
+        f"| all | {total:.2f} | {sum(floor_per_page.values()):.2f} |",
+        "",
+        f"On {cores} cores this CPU allows at most {ceiling:,.0f} pages/s "
+        f"({ceiling / floor_rate:.2f} of the floor), with every core busy all the time. "
+        f"The bar, {wanted:,.0f} pages/s, needs at most {cores / wanted * 1000:.2f} ms of CPU a "
+        f"page in all and {1 / wanted * 1000:.2f} ms in the crawl's own process.",
+        "",
+    ]
+    return lines
+
+
+def _ms(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def profile_crawl(articles: int, workdir: Path, cache: Path, concurrency: int) -> list[str]:

@@ -21,6 +21,8 @@ from pathlib import Path
 from .common import ROOT, profile_lines
 
 Rules = Sequence[tuple[str, tuple[str, ...]]]  # (place, frame substrings)
+# What a benchmark concludes from the samples of each place (and their total): lines of text.
+Conclude = Callable[[Counter[str], int], list[str]]
 
 
 def py_spy() -> str | None:
@@ -38,6 +40,7 @@ def record(
     title: str,
     idle: bool = False,
     rate: int = 250,
+    conclude: Conclude | None = None,
 ) -> list[str]:
     """Run `argv` (a Python command) under py-spy; the markdown summary of its samples.
     An empty list when py-spy is missing or cannot attach here."""
@@ -59,10 +62,19 @@ def record(
         )
         if done.returncode != 0 or not raw.exists():
             return []
-        return summarize(raw.read_text(encoding="utf-8"), rules, within=within, title=title)
+        raw_samples = raw.read_text(encoding="utf-8")
+        return summarize(raw_samples, rules, within=within, title=title, conclude=conclude)
 
 
-def summarize(raw: str, rules: Rules, *, within: str, title: str, top: int = 12) -> list[str]:
+def summarize(
+    raw: str,
+    rules: Rules,
+    *,
+    within: str,
+    title: str,
+    top: int = 12,
+    conclude: Conclude | None = None,
+) -> list[str]:
     places: Counter[str] = Counter()
     leaves: Counter[str] = Counter()
     total = 0
@@ -83,6 +95,8 @@ def summarize(raw: str, rules: Rules, *, within: str, title: str, top: int = 12)
     lines.append("|---|---:|---:|")
     for place, samples in places.most_common():
         lines.append(f"| {place} | {samples} | {samples / total:.0%} |")
+    if conclude is not None:
+        lines += ["", *conclude(places, total)]
     lines += ["", "Innermost frames with the most samples:", "", "| frame | share |", "|---|---:|"]
     for name, samples in leaves.most_common(top):
         lines.append(f"| `{name}` | {samples / total:.1%} |")
@@ -114,6 +128,8 @@ def in_process(func: Callable[[], object], title: str) -> list[str]:
     return [f"### {title} (cProfile)", "", *profile_lines(pstats.Stats(profiler)), ""]
 
 
+# The first places of PARSE_RULES: the parse, then the work of the libraries it calls.
+LIBRARY_PLACES = 4
 PARSE_RULES: Rules = (
     ("Lexbor: parsing the HTML (the floor's own work)", ("_parse_html",)),
     (

@@ -1,13 +1,12 @@
 """The benchmarks of `make bench` keep working: each runs here on a tiny input. Nothing is timed
-here; the rival tools' parts are skipped when the `bench` extra is not installed."""
+here. The rival tools come with the `bench` extra, which `make test` installs."""
 
 from __future__ import annotations
 
 import sqlite3
 import sys
+from collections import Counter
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -15,10 +14,8 @@ sys.path.insert(0, str(ROOT))
 from bench import crawl_speed, fidelity, parse_speed, rivals, search_speed, store_speed  # noqa: E402
 from bench.common import fixture_articles  # noqa: E402
 from bench.generate import GENERATOR_VERSION, Replica, cached_site  # noqa: E402
-from bench.profiling import summarize  # noqa: E402
+from bench.profiling import LIBRARY_PLACES, PARSE_RULES, summarize  # noqa: E402
 from newsarchive import parse_article  # noqa: E402
-
-MISSING_RIVALS = rivals.missing()
 
 
 def test_every_generated_page_parses_to_the_record_the_generator_made() -> None:
@@ -70,8 +67,9 @@ def test_the_fidelity_benchmark_finds_every_field_of_ours_exact() -> None:
     assert outcome.numbers["fidelity_newsarchive"]["f1"] == 1.0
 
 
-@pytest.mark.skipif(bool(MISSING_RIVALS), reason="; ".join(MISSING_RIVALS.values()))
 def test_the_rival_tools_read_the_pages_they_are_given() -> None:
+    missing = rivals.missing()
+    assert not missing, "; ".join(missing.values())
     found = rivals.extractors()
     pages = fixture_articles(2)
     speed = parse_speed.run(pages, repeat=1, rival_repeat=1, rivals=found, profile=False)
@@ -121,6 +119,31 @@ def test_the_crawl_benchmark_crawls_a_generated_replica_whole(tmp_path: Path) ->
     )
     assert [f.section for f in memory.figures] == ["5. Memory"] * 3
     assert memory.numbers["rss_mb"][30] > 0
+
+
+def test_the_crawl_bounds_follow_from_the_cpu_per_page() -> None:
+    # 1 s of CPU in the crawl's process and 1 s in its workers over 1,000 pages: 2 ms a page,
+    # so 2 cores allow 1,000 pages/s, as does the crawl's own 1 ms a page; half of a floor of
+    # 2,000 pages/s is 1,000 pages/s, which needs 2 cores / 1,000 = 2 ms a page in all.
+    lines = crawl_speed.cpu_bounds(
+        {"crawl": 1.0, "workers": 1.0}, 1000, {"loop": 0.25}, 500, floor_rate=2000, cores=2
+    )
+    assert "| crawl | 1.00 | – |" in lines
+    assert "| loop | – | 0.50 |" in lines
+    assert "| all | 2.00 | 0.50 |" in lines
+    conclusion = lines[-2]
+    assert "at most 1,000 pages/s (0.50 of the floor)" in conclusion
+    assert "at most 2.00 ms of CPU a page in all and 1.00 ms in the crawl's own" in conclusion
+    # One core: the cores bound it (500 pages/s), not the crawl's own process.
+    one = crawl_speed.cpu_bounds({"crawl": 1.0, "workers": 1.0}, 1000, {}, 1, 2000, cores=1)
+    assert "at most 500 pages/s (0.25 of the floor)" in one[-2]
+
+
+def test_the_parse_profile_says_what_the_library_calls_alone_cost() -> None:
+    places = Counter({place: 10 for place, _ in PARSE_RULES[:LIBRARY_PLACES]})
+    places["newsarchive.parse's own Python"] = 100  # ours: not counted
+    (line,) = parse_speed._library_floor(places, sum(places.values()))
+    assert f"take {LIBRARY_PLACES:.1f}× the samples of the parse" in line
 
 
 def test_the_search_benchmark_runs_its_ten_queries(tmp_path: Path) -> None:
