@@ -32,16 +32,16 @@ def crawl_pages(config: Config) -> dict[str, object]:
     sampler = FamilyPeak()
     sampler.start()
     with Archive.open(config.store.url) as archive:
-        own, start = _cpu(resource.RUSAGE_SELF), time.perf_counter()
+        own, start = cpu_seconds(resource.RUSAGE_SELF), time.perf_counter()
         report = asyncio.run(Crawl(config, archive).run())
-        seconds, own = time.perf_counter() - start, _cpu(resource.RUSAGE_SELF) - own
+        seconds, own = time.perf_counter() - start, cpu_seconds(resource.RUSAGE_SELF) - own
         articles = archive.article_count()
     sampler.stop()
     return {
         "seconds": seconds,
         "cpu_seconds": own,
         # The reading workers have ended with the crawl: their CPU is counted by now.
-        "workers_cpu_seconds": _cpu(resource.RUSAGE_CHILDREN),
+        "workers_cpu_seconds": cpu_seconds(resource.RUSAGE_CHILDREN),
         "counts": dict(report.counts),
         "outcomes": dict(report.outcomes),
         "exit_status": report.exit_status,
@@ -100,7 +100,8 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
-def _cpu(who: int) -> float:
+def cpu_seconds(who: int) -> float:
+    """User and system CPU of `who` (`resource.RUSAGE_SELF` or `RUSAGE_CHILDREN`), in seconds."""
     usage = resource.getrusage(who)
     return usage.ru_utime + usage.ru_stime
 

@@ -19,7 +19,7 @@ from newsarchive.crawl import Crawl
 from newsarchive.store import Archive
 
 from .common import ROOT
-from .crawl_child import crawl_config
+from .crawl_child import cpu_seconds, crawl_config
 from .crawl_speed import served, server_cpu
 from .generate import cached_site
 
@@ -44,23 +44,22 @@ def main() -> None:
         with Archive.open(config.store.url) as archive:
             crawl = Crawl(config, archive)
             server, busy = server_cpu(), _machine_busy()
-            own = resource.getrusage(resource.RUSAGE_SELF)
+            own = cpu_seconds(resource.RUSAGE_SELF)
             began = time.perf_counter()
             asyncio.run(crawl.run())
             seconds = time.perf_counter() - began
             pages = crawl.report.counts["fetched"]
-            own_after = resource.getrusage(resource.RUSAGE_SELF)
-            workers = resource.getrusage(resource.RUSAGE_CHILDREN)  # they have ended by now
+            own = cpu_seconds(resource.RUSAGE_SELF) - own
+            workers = cpu_seconds(resource.RUSAGE_CHILDREN)  # they have ended by now
             server, busy = server_cpu() - server, _machine_busy() - busy
 
     def per_page(cpu: float) -> str:
         return f"{cpu / pages * 1000:.2f} ms"
 
-    crawl_cpu = own_after.ru_utime + own_after.ru_stime - own.ru_utime - own.ru_stime
     rate = f"{pages / seconds:.0f} pages/s"
     print(f"{pages:,} pages in {seconds:.1f} s: {rate}, wall {per_page(seconds)} a page")
-    print(f"CPU per page: crawl {per_page(crawl_cpu)}, reading workers "
-          f"{per_page(workers.ru_utime + workers.ru_stime)}, replica server {per_page(server)}; "
+    print(f"CPU per page: crawl {per_page(own)}, reading workers {per_page(workers)}, "
+          f"replica server {per_page(server)}; "
           f"machine busy {per_page(busy)} on {os.cpu_count()} cores")  # fmt: skip
 
 

@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 
 from .common import ROOT, Figure, Outcome
-from .crawl_child import children_of
+from .crawl_child import children_of, cpu_seconds
 from .generate import cached_site
 from .profiling import CRAWL_RULES, record
 
@@ -138,9 +138,9 @@ def run_throughput(
         result = crawl(base_url, db, concurrency)
         server_in_crawl = server_cpu() - server
         urls = fetched_urls(db)
-        server, client = server_cpu(), _own_cpu()
+        server, client = server_cpu(), cpu_seconds(resource.RUSAGE_SELF)
         floor_seconds, floor_ok = fetch_floor(urls, concurrency)
-        server_in_floor, client = server_cpu() - server, _own_cpu() - client
+        server_in_floor, client = server_cpu() - server, cpu_seconds(resource.RUSAGE_SELF) - client
     pages = int(result["counts"].get("fetched", 0))
     rate, floor_rate = pages / result["seconds"], len(urls) / floor_seconds
     share = rate / floor_rate
@@ -217,11 +217,6 @@ def cpu_bounds(
 
 def _ms(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}"
-
-
-def _own_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def profile_crawl(articles: int, workdir: Path, cache: Path, concurrency: int) -> list[str]:

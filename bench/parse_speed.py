@@ -104,7 +104,7 @@ def _profile(pages: list[FixtureArticle], repeat: int) -> list[str]:
     return found or in_process(lambda: [parse_article(p.html, p.fetched_url) for p in pages], title)
 
 
-def _library_floor(places: Counter[str], total: int) -> list[str]:
+def _library_floor(places: Counter[str]) -> list[str]:
     """How far the bar is out of reach of any Python on top of these library calls: the parse
     and the calls into Lexbor and selectolax alone, as a multiple of the parse."""
     parse = places[PARSE_RULES[0][0]]

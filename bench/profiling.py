@@ -21,8 +21,8 @@ from pathlib import Path
 from .common import ROOT, profile_lines
 
 Rules = Sequence[tuple[str, tuple[str, ...]]]  # (place, frame substrings)
-# What a benchmark concludes from the samples of each place (and their total): lines of text.
-Conclude = Callable[[Counter[str], int], list[str]]
+# What a benchmark concludes from the samples of each place: lines of text.
+Conclude = Callable[[Counter[str]], list[str]]
 
 
 def py_spy() -> str | None:
@@ -96,7 +96,7 @@ def summarize(
     for place, samples in places.most_common():
         lines.append(f"| {place} | {samples} | {samples / total:.0%} |")
     if conclude is not None:
-        lines += ["", *conclude(places, total)]
+        lines += ["", *conclude(places)]
     lines += ["", "Innermost frames with the most samples:", "", "| frame | share |", "|---|---:|"]
     for name, samples in leaves.most_common(top):
         lines.append(f"| `{name}` | {samples / total:.1%} |")

@@ -142,7 +142,7 @@ def test_the_crawl_bounds_follow_from_the_cpu_per_page() -> None:
 def test_the_parse_profile_says_what_the_library_calls_alone_cost() -> None:
     places = Counter({place: 10 for place, _ in PARSE_RULES[:LIBRARY_PLACES]})
     places["newsarchive.parse's own Python"] = 100  # ours: not counted
-    (line,) = parse_speed._library_floor(places, sum(places.values()))
+    (line,) = parse_speed._library_floor(places)
     assert f"take {LIBRARY_PLACES:.1f}× the samples of the parse" in line
 
 
