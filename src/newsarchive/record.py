@@ -60,6 +60,46 @@ class Related(PickledByFields):
         return {"url": self.url, "title": self.title, "kind": self.kind}
 
 
+# Where a field's value came from, by the kind of rule: the layout's own selectors, the page's
+# standard metadata (JSON-LD, Open Graph, `article:*`, `itemprop`), the generic reader's cues
+# and structure, the URL, or nothing at all (the field is empty).
+SourceKind = Literal["layout", "metadata", "generic", "url", "none"]
+SOURCE_KINDS: tuple[SourceKind, ...] = ("layout", "metadata", "generic", "url", "none")
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance(PickledByFields):
+    """How each field of one record was read, and how sure the parser is of the whole page.
+
+    `fields` pairs a field name with its rule, written `kind:detail` (`layout:h1.article-title`,
+    `metadata:json-ld datePublished`, `generic:structure`, `none`); `confidence` runs from 0 (a
+    guess) to 1 (a layout's rules found every required field). Not part of the ARTICLE.md record.
+    """
+
+    fields: tuple[tuple[str, str], ...] = ()
+    confidence: float = 0.0
+
+    def source(self, name: str) -> str:
+        return dict(self.fields).get(name, "none")
+
+    def kind(self, name: str) -> SourceKind:
+        kind = self.source(name).split(":", 1)[0]
+        for known in SOURCE_KINDS:
+            if kind == known:
+                return known
+        return "none"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"confidence": round(self.confidence, 3), "fields": dict(self.fields)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Provenance:
+        fields = data.get("fields") or {}
+        return cls(
+            tuple((str(k), str(v)) for k, v in fields.items()), float(data.get("confidence", 0.0))
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Article(PickledByFields):
     """One article as the parser read it. Timestamps are ISO 8601 strings in Hanoi time."""
@@ -79,6 +119,8 @@ class Article(PickledByFields):
     related: tuple[Related, ...] = ()
     layout: str = "generic"
     parser_version: str = field(default="")
+    # How each field was read; outside the record (`to_dict`) and its equality.
+    provenance: Provenance | None = field(default=None, compare=False)
 
     @property
     def body_text(self) -> str:

@@ -6,15 +6,16 @@ Each field reads like its row in ARTICLE.md: metadata first, then the layout's s
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from ..record import Article, Related, RelatedKind
+from ..record import FIELDS, Article, Provenance, Related, RelatedKind
 from ..site import layouts as site
 from ..site.urls import article_match, canonical_url, is_site_host, join_url, link_url, url_kind
 from .body import Body, BodyReader, related_links
@@ -22,6 +23,7 @@ from .dates import parse_iso, parse_visible
 from .decode import decode_page
 from .marks import Marks, ancestry, lies_in, within
 from .metadata import Metadata, read_metadata
+from .structure import guess_body
 from .text import clean, folded_key
 
 # Bump whenever the extraction of any field changes: stored articles are re-parsed by it.
@@ -34,15 +36,22 @@ _AUTHOR_ROLES = re.compile(site.AUTHOR_ROLES, re.IGNORECASE)
 _NAME_SPLIT = re.compile(r"\s*,\s*|\s+[-–]\s+|\s+và\s+")
 _SENTENCE_PUNCTUATION = re.compile(r"[.!?;…]$|[!?;]")
 _TITLE_SUFFIX = re.compile(r"\s+[-|–]\s+[^-|–]*(kinh tế|kinhtedothi)[^-|–]*$", re.IGNORECASE)
-_TEASERS = "aside, [class*=story], [class*=sidebar], [class*=teaser], [class*=item]"
+_TEASERS = ", ".join(site.GENERIC.teasers)
 _CHROME = ", ".join(site.CHROME)
-_LOGO = ("[class*=logo]", "header")  # an h1 in here names the site, not the article
+# On a page no layout knows, a field is read anywhere but in the chrome and the asides: class
+# names of teasers are too common in article markup ("story", "item") to trust there.
+_TITLE_CHROME = ", ".join(c for c in site.CHROME if c != "header")  # "<header>" holds titles
+_GENERIC_TEASERS = ", ".join(site.GENERIC.not_body)
+_MIN_BODY_META = 80  # characters of prose, for a page whose metadata says it is an article
+_MIN_SAPO = 40  # characters: a shorter lead-classed text on a generic page is a label
+_NEAR_TEXTS = 12  # texts after the title looked at for its date
+_LIST_LABEL = 40  # characters of a link list's own text besides its links ("Từ khóa:")
+PROVENANCE_FIELDS = tuple(f for f in FIELDS if f not in ("body_text", "layout", "parser_version"))
 _MAX_LABEL = 60  # characters; a label is a few words
 # The short texts a page is searched for labels in recur on every page (labels, names, links).
 _label_key = lru_cache(maxsize=1 << 12)(folded_key)
 # An ASCII text folds to an ASCII key: none is a label while every label has a non-ASCII letter.
 _NO_ASCII_LABEL = not any(key.isascii() for key in (*site.RELATED_LABELS, *site.SPONSORED_LABELS))
-_MIN_GENERIC_BODY = 200  # characters of text before a container counts as an article body
 _SNIFF = 8192  # characters looked at for a NUL, as git and grep tell binary files
 
 
@@ -55,10 +64,18 @@ class NotAnArticle(Exception):
         self.detail = detail
 
 
-def parse_article(html: str | bytes, url: str, *, tree: LexborHTMLParser | None = None) -> Article:
+def parse_article(
+    html: str | bytes,
+    url: str,
+    *,
+    tree: LexborHTMLParser | None = None,
+    layouts: Sequence[site.Layout] | None = None,
+) -> Article:
     """The ARTICLE.md record of one page; raises `NotAnArticle` for any other page. `tree`, if
     given, is `LexborHTMLParser(html)` made by the caller (for `links_in_page` too); it is used
-    only where this would parse `html` exactly as given, and is only read, never changed."""
+    only where this would parse `html` exactly as given, and is only read, never changed.
+    `layouts` are the layouts tried (all of `site.LAYOUTS` by default); `()` reads every page
+    with the generic reader alone."""
     source: str | bytes = html
     if isinstance(html, bytes):
         text, as_is = decode_page(html)
@@ -76,7 +93,7 @@ def parse_article(html: str | bytes, url: str, *, tree: LexborHTMLParser | None 
     # parsed again from its text, as the tree of its raw bytes may read differently.
     if tree is None or source is not html:
         tree = LexborHTMLParser(source)
-    return _Page(tree, url).article()
+    return _Page(tree, url, site.LAYOUTS if layouts is None else tuple(layouts)).article()
 
 
 @dataclass
@@ -84,33 +101,54 @@ class _Found:
     layout: site.Layout
     body: LexborNode
     generic: bool
+    rule: str  # how the body was found: "layout:<selector>" or "generic:<how>"
 
 
 class _Page:
-    def __init__(self, tree: LexborHTMLParser, url: str) -> None:
+    def __init__(self, tree: LexborHTMLParser, url: str, layouts: tuple[site.Layout, ...]) -> None:
         self.tree = tree
+        self.layouts = layouts
         self.meta: Metadata = read_metadata(tree)
         root = tree.root
         if root is None:
             raise NotAnArticle("empty")
         self._marks = Marks(root)
-        self.url = self._canonical(url)
+        self.url, self._url_rule = self._canonical(url)
         self._links: dict[str, str | None] = {}
+        self._listing = False  # the structure says: a list of teasers
+        self.sources: dict[str, str] = {}
+        self._used: set[int] = set()  # nodes read for a field, left out of a generic body
 
     # -- what the page is ------------------------------------------------------------------
 
     def article(self) -> Article:
-        found = self._find_body()
-        title = self._title(found)
+        found = self._layout_body()
+        title_node, title = self._title(found)
+        if found is None:
+            found = self._generic_body(title_node)
         if found is None or not title:
             raise NotAnArticle(self._kind_of_non_article())
-        reader = BodyReader(found.body, found.layout, self._absolute_image, self._article_link)
-        body = reader.read()
         sapo = self._sapo(found)
+        published = self._published(found, title_node)
         authors_from_page = self._authors(found)
+        category = self._category(found, title)
+        tags = self._tags(found)
+        skip = self._skipped_in_body(found, title_node)
+        reader = BodyReader(
+            found.body, found.layout, self._absolute_image, self._article_link, skip=skip
+        )
+        body = reader.read()
         paragraphs, byline = _split_byline(body, sapo)
-        authors = authors_from_page or byline
-        return Article(
+        authors = authors_from_page
+        if not authors and byline:
+            authors = byline
+            self.sources["authors"] = f"{'generic' if found.generic else 'layout'}:byline paragraph"
+        self.sources["paragraphs"] = found.rule if paragraphs else "none"
+        self.sources["captions"] = found.rule if body.captions else "none"
+        self.sources["images"] = found.rule if body.images else "none"
+        related = self._related(found, body)
+        self.sources["related"] = "generic:boxes" if related else "none"
+        article = Article(
             url=self.url,
             site_id=self._site_id(),
             title=title,
@@ -118,15 +156,24 @@ class _Page:
             paragraphs=tuple(paragraphs),
             captions=tuple(body.captions),
             images=tuple(body.images),
-            published_at=self._published(found),
+            published_at=published,
             updated_at=self._updated(),
             authors=tuple(authors),
-            category=self._category(found, title),
-            tags=tuple(self._tags(found)),
-            related=tuple(self._related(found, body)),
+            category=category,
+            tags=tuple(tags),
+            related=tuple(related),
             layout="generic" if found.generic else found.layout.name,
             parser_version=PARSER_VERSION,
         )
+        return replace(article, provenance=self._provenance(article, found))
+
+    def _provenance(self, article: Article, found: _Found) -> Provenance:
+        sources = {"url": self._url_rule, "site_id": "url" if article.site_id else "none"}
+        sources |= self.sources
+        for name in ("sapo", "published_at", "updated_at", "authors", "category", "tags"):
+            sources.setdefault(name, "none")
+        ordered = tuple((name, sources[name]) for name in PROVENANCE_FIELDS if name in sources)
+        return Provenance(ordered, _confidence(article, found, sources))
 
     def _kind_of_non_article(self) -> PageKind:
         kind = url_kind(self.url)
@@ -144,35 +191,70 @@ class _Page:
             return "challenge"
         return "listing"
 
-    def _find_body(self) -> _Found | None:
-        for layout in site.LAYOUTS:
-            node = _first(self.tree, layout.body)
-            if node is not None:
-                return _Found(layout, node, generic=False)
-        for selector in site.GENERIC.body:
-            for node in self.tree.css(selector):
-                if self._marks.inside(node, _TEASERS) or self._marks.inside(node, _CHROME):
-                    continue
-                if self._looks_like_body(node):
-                    return _Found(site.GENERIC, node, generic=True)
+    def _layout_body(self) -> _Found | None:
+        for layout in self.layouts:
+            for selector in layout.body:
+                node = self.tree.css_first(selector)
+                if node is not None:
+                    return _Found(layout, node, generic=False, rule=f"layout:{selector}")
         return None
 
-    def _looks_like_body(self, node: LexborNode) -> bool:
-        blocks = [p for p in node.css("p") if len(clean(p.text(deep=True))) > 40]
-        long_enough = len(clean(node.text(deep=True))) >= _MIN_GENERIC_BODY
-        return long_enough and (len(blocks) >= 2 or self.meta.is_article)
+    def _generic_body(self, title: LexborNode | None) -> _Found | None:
+        """The body of a page no layout knows: `itemprop=articleBody` where it holds prose, else
+        the block of the page's structure holding most of its prose. None for a listing."""
+        excluded = self._marks.ids(", ".join(site.GENERIC.not_body + site.GENERIC.noise))
+        guess = guess_body(self.tree, excluded, title, self._order)
+        if guess is None:
+            return None
+        if guess.is_listing and not self.meta.is_article:
+            self._listing = True
+            return None
+        if not guess.is_body and not (self.meta.is_article and guess.prose >= _MIN_BODY_META):
+            return None
+        marked = self.tree.css_first('[itemprop="articleBody"]')
+        if marked is not None and (within(guess.node, marked) or within(marked, guess.node)):
+            return _Found(site.GENERIC, marked, generic=True, rule="generic:itemprop articleBody")
+        return _Found(site.GENERIC, guess.node, generic=True, rule="generic:structure")
+
+    @functools.cached_property
+    def _order(self) -> dict[int, int]:
+        """Every node's position in the page, for "near the title" and "after the title"."""
+        root = self.tree.root
+        return {node.mem_id: i for i, node in enumerate(root.traverse())} if root else {}
+
+    def _skipped_in_body(self, found: _Found, title: LexborNode | None) -> frozenset[int]:
+        """What a generic body must not read: the nodes read for other fields, and what comes
+        before the title when the body holds it (kicker, breadcrumb, share bar)."""
+        if not found.generic:
+            return frozenset()
+        skip = {mem_id for mem_id in self._used}
+        if title is not None and within(title, found.body):
+            line: LexborNode | None = title
+            while line is not None and line.mem_id != found.body.mem_id:
+                skip.add(line.mem_id)
+                sibling = line.prev
+                while sibling is not None:
+                    skip.add(sibling.mem_id)
+                    sibling = sibling.prev
+                line = line.parent
+        return frozenset(skip)
 
     # -- identity --------------------------------------------------------------------------
 
-    def _canonical(self, fetched: str) -> str:
+    def _canonical(self, fetched: str) -> tuple[str, str]:
         """`link[rel=canonical]`, else `og:url`, else the URL fetched; only the site's hosts count
-        (a canonical to `m.` or an AMP host is ignored)."""
-        for candidate in (self.meta.canonical, self.meta.get("og:url")):
+        (a canonical to `m.` or an AMP host is ignored). On another site's page, its own host."""
+        own = urlsplit(fetched).hostname
+        for candidate, rule in (
+            (self.meta.canonical, "metadata:canonical"),
+            (self.meta.get("og:url"), "metadata:og:url"),
+        ):
             if candidate:
                 absolute = link_url(candidate, base=fetched)
-                if absolute is not None and is_site_host(urlsplit(absolute).hostname):
-                    return absolute
-        return canonical_url(fetched)
+                host = urlsplit(absolute).hostname if absolute is not None else None
+                if absolute is not None and (is_site_host(host) or _same_host(host, own)):
+                    return absolute, rule
+        return canonical_url(fetched), "url"
 
     def _site_id(self) -> str | None:
         match = article_match(self.url)
@@ -180,86 +262,212 @@ class _Page:
 
     # -- fields ----------------------------------------------------------------------------
 
-    def _title(self, found: _Found | None) -> str:
-        layout = found.layout if found else site.GENERIC
-        for node in self._candidates(layout.title + site.GENERIC.title, found):
-            text = clean(node.text(deep=True))
-            if text and not (node.tag == "h1" and lies_in(node, _LOGO)):
-                return text
-        return ""
+    def _title(self, found: _Found | None) -> tuple[LexborNode | None, str]:
+        """The headline as shown: the layout's title, else the heading the page's metadata names
+        (JSON-LD `headline`, `og:title` without the site's name), else the article's `h1`; the
+        metadata's headline itself where the page shows none."""
+        if found is not None:
+            for node, rule in self._candidates(found.layout.title, found, "layout"):
+                text = clean(node.text(deep=True))
+                if text:
+                    self.sources["title"] = rule
+                    return node, text
+        headlines = self._headlines()
+        headings = [
+            node
+            for node, _ in self._candidates(site.GENERIC.title, found, "generic", teasers=False)
+            if clean(node.text(deep=True)) and not self._is_logo(node)
+        ]
+        for node in headings:
+            if any(_same_text(clean(node.text(deep=True)), h) for h, _ in headlines):
+                return self._title_from(node, "generic:headline named by metadata")
+        for node in headings:
+            if node.tag == "h1" or node.attributes.get("itemprop") == "headline":
+                return self._title_from(node, f"generic:{node.tag}")
+        for headline, _rule in headlines:
+            for node in self.tree.css(site.GENERIC_TITLE_ELSEWHERE):
+                if _same_text(clean(node.text(deep=True)), headline) and not self._is_logo(node):
+                    return self._title_from(node, "generic:heading named by metadata")
+        if headlines:
+            self.sources["title"] = headlines[0][1]
+            return None, headlines[0][0]
+        return None, ""
+
+    def _title_from(self, node: LexborNode, rule: str) -> tuple[LexborNode, str]:
+        self.sources["title"] = rule
+        self._used.add(node.mem_id)
+        return node, clean(node.text(deep=True))
+
+    def _headlines(self) -> list[tuple[str, str]]:
+        """The headline as the page's metadata gives it, best first, each with its rule."""
+        found: list[tuple[str, str]] = []
+        for value, rule in (
+            (self.meta.ld_text("headline"), "metadata:json-ld headline"),
+            (self.meta.get("og:title"), "metadata:og:title"),
+            (self.meta.get("twitter:title"), "metadata:twitter:title"),
+        ):
+            if value:
+                text = _strip_site_name(clean(value), self.meta.get("og:site_name"))
+                if text:
+                    found.append((text, rule))
+        return found
+
+    def _is_logo(self, node: LexborNode) -> bool:
+        """An h1 that names the site: in a logo box, or holding nothing but a link home."""
+        if lies_in(node, site.GENERIC.logo):
+            return True
+        text = clean(node.text(deep=True))
+        if folded_key(text) in site.PUBLISHER_NAMES:
+            return True
+        anchor = node.css_first("a[href]")
+        return (
+            anchor is not None
+            and clean(anchor.text(deep=True)) == text
+            and urlsplit(link_url(anchor.attributes.get("href") or "", self.url) or "").path
+            in ("", "/")
+        )
 
     def _sapo(self, found: _Found) -> str | None:
-        for node in self._candidates(found.layout.sapo + site.GENERIC.sapo, found):
+        for node, rule in self._field_nodes("sapo", found):
             text = clean(node.text(deep=True))
-            if text:
+            if text and (not found.generic or len(text) >= _MIN_SAPO):
+                self.sources["sapo"] = rule
+                self._used.add(node.mem_id)
                 return _strip_dateline(text)
-        description = self.meta.get("og:description", "description")
-        return _strip_dateline(clean(description)) if description else None
-
-    def _published(self, found: _Found) -> str | None:
-        for value in (self.meta.ld_text("datePublished"), self.meta.get("article:published_time")):
-            parsed = parse_iso(value) if value else None
-            if parsed:
-                return parsed
-        for node in self._candidates(found.layout.date + site.GENERIC.date, found):
-            for attr in ("datetime", "content"):
-                value = node.attributes.get(attr)
-                if value and (parsed := parse_iso(value)):
-                    return parsed
-            parsed = parse_visible(clean(node.text(deep=True)))
-            if parsed:
-                return parsed
+        for name in ("og:description", "description", "twitter:description"):
+            description = self.meta.get(name)
+            if description:
+                self.sources["sapo"] = f"metadata:{name}"
+                return _strip_dateline(clean(description))
         return None
 
-    def _updated(self) -> str | None:
-        for value in (
-            self.meta.ld_text("dateModified"),
-            self.meta.get("article:modified_time", "itemprop:dateModified", "og:updated_time"),
+    def _published(self, found: _Found, title: LexborNode | None) -> str | None:
+        for value, rule in (
+            (self.meta.ld_text("datePublished"), "metadata:json-ld datePublished"),
+            (self.meta.get("article:published_time"), "metadata:article:published_time"),
+            (self.meta.get("itemprop:datePublished"), "metadata:itemprop datePublished"),
         ):
             parsed = parse_iso(value) if value else None
             if parsed:
+                self.sources["published_at"] = rule
+                return parsed
+        nodes = list(self._field_nodes("date", found))
+        if title is not None:
+            # The layout's own selectors keep their order; the generic cues go by distance to
+            # the title, since teasers and headers carry dates too.
+            nodes.sort(
+                key=lambda pair: (pair[1].startswith("generic"), self._distance(pair[0], title))
+            )
+        for node, rule in nodes:
+            parsed = _date_of(node)
+            if parsed:
+                self.sources["published_at"] = rule
+                self._used.add(node.mem_id)
+                return parsed
+        if title is not None:
+            near = self._date_near(title, found)
+            if near:
+                return near
+        return None
+
+    def _date_near(self, title: LexborNode, found: _Found) -> str | None:
+        """A visible date in the few texts just after (then before) the title, as pages show it
+        beside the headline without a class saying so."""
+        start = title
+        for step, node in enumerate(_following_texts(title)):
+            if step >= _NEAR_TEXTS or (within(node, found.body) and found.generic is False):
+                break
+            parsed = parse_visible(clean(node.text_content or ""))
+            if parsed and node.parent is not None and not within(node.parent, start):
+                self.sources["published_at"] = "generic:date beside the title"
+                if node.parent is not None:
+                    self._used.add(node.parent.mem_id)
+                return parsed
+        return None
+
+    def _distance(self, node: LexborNode, title: LexborNode) -> int:
+        return abs(self._order.get(node.mem_id, 0) - self._order.get(title.mem_id, 0))
+
+    def _updated(self) -> str | None:
+        for value, rule in (
+            (self.meta.ld_text("dateModified"), "metadata:json-ld dateModified"),
+            (self.meta.get("article:modified_time"), "metadata:article:modified_time"),
+            (self.meta.get("itemprop:dateModified"), "metadata:itemprop dateModified"),
+            (self.meta.get("og:updated_time"), "metadata:og:updated_time"),
+        ):
+            parsed = parse_iso(value) if value else None
+            if parsed:
+                self.sources["updated_at"] = rule
                 return parsed
         return None
 
     def _authors(self, found: _Found) -> list[str]:
-        for node in self._candidates(found.layout.author + site.GENERIC.author, found):
-            names = _names(node.text(deep=True))
-            if names:
+        for node, rule in self._field_nodes("author", found):
+            names = _names(_without_dates(node.text(deep=True)))
+            if names and all(_is_name(name) for name in names):
+                self.sources["authors"] = rule
+                self._used.add(node.mem_id)
                 return names
         people = [
             name
             for name in (clean(n) for n in self.meta.ld_people())
             if name and name.casefold() not in site.PUBLISHER_NAMES
         ]
-        return [n for person in people for n in _names(person)]
+        names = [n for person in people for n in _names(person)]
+        if names:
+            self.sources["authors"] = "metadata:json-ld author"
+        return names
 
     def _category(self, found: _Found, title: str) -> str | None:
-        nodes = _all(self.tree, found.layout.breadcrumb + site.GENERIC.breadcrumb)
+        nodes, rule = self._first_match(
+            (() if found.generic else found.layout.breadcrumb, "layout"),
+            (site.GENERIC.breadcrumb, "generic"),
+        )
         named = ((node, clean(node.text(deep=True))) for node in nodes)
         crumbs = [(node, name) for node, name in named if _is_section(name, title)]
         names = [name for node, name in crumbs if _is_active(node)] or [n for _, n in crumbs]
         if names:
+            self.sources["category"] = rule
+            self._used.update(node.mem_id for node in nodes)
             return names[-1]
         sections = [name for name in (clean(n) for n in self.meta.breadcrumb)]
         sections = [name for name in sections if _is_section(name, title)]
         if sections:
+            self.sources["category"] = "metadata:json-ld BreadcrumbList"
             return sections[-1]
-        value = self.meta.get("article:section") or self.meta.ld_text("articleSection")
-        return clean(value) if value else None
+        for value, rule in (
+            (self.meta.get("article:section"), "metadata:article:section"),
+            (self.meta.ld_text("articleSection"), "metadata:json-ld articleSection"),
+        ):
+            if value and clean(value):
+                self.sources["category"] = rule
+                return clean(value)
+        return None
 
     def _tags(self, found: _Found) -> list[str]:
         seen: dict[str, None] = {}
         # The layout's selectors, then the generic ones: these once when they are the same.
-        for selectors in dict.fromkeys((found.layout.tags or site.GENERIC.tags, site.GENERIC.tags)):
-            for node in _all(self.tree, selectors):
-                if self._marks.inside(node, _CHROME) or within(node, found.body):
-                    continue
-                tag = clean(node.text(deep=True)).lstrip("#").strip()
-                if tag:
-                    seen.setdefault(tag, None)
-            if seen:
-                break
-        return list(seen)
+        groups = ((found.layout.tags, "layout"), (site.GENERIC.tags, "generic"))
+        for selectors, kind in groups:
+            if kind == "layout" and (found.generic or not selectors):
+                continue
+            for selector in selectors:
+                nodes = [
+                    node
+                    for node in self.tree.css(selector)
+                    if not self._marks.inside(node, _CHROME)
+                    and (found.generic or not within(node, found.body))
+                ]
+                for node in nodes:
+                    tag = clean(node.text(deep=True)).lstrip("#").strip()
+                    if tag:
+                        seen.setdefault(tag, None)
+                        self._used.add(node.mem_id)
+                if seen:
+                    self.sources["tags"] = f"{kind}:{selector}"
+                    self._used.update(_list_of(nodes))
+                    return list(seen)
+        return []
 
     def _related(self, found: _Found, body: Body) -> list[Related]:
         links: list[Related] = []
@@ -327,16 +535,49 @@ class _Page:
 
     # -- helpers over the tree -------------------------------------------------------------
 
-    def _candidates(self, selectors: Iterable[str], found: _Found | None) -> Iterable[LexborNode]:
-        """Nodes for a field outside the body text and teaser lists, in selector order."""
+    def _candidates(
+        self,
+        selectors: Iterable[str],
+        found: _Found | None,
+        kind: str,
+        *,
+        teasers: bool = True,
+    ) -> Iterator[tuple[LexborNode, str]]:
+        """Nodes for a field, in selector order, each with its rule: outside the site chrome,
+        teaser lists (`teasers`) and a layout's body (a generic body may hold them: they are
+        then left out of its text)."""
         body = found.body if found else None
+        generic = found is None or found.generic
         for selector in selectors:
             for node in self.tree.css(selector):
-                if body is not None and (within(node, body) or within(body, node)):
+                if body is not None and (
+                    within(body, node) or (not generic and within(node, body))
+                ):
                     continue
-                if self._marks.inside(node, _TEASERS) or self._marks.inside(node, _CHROME):
+                if self._marks.inside(node, _TITLE_CHROME if generic else _CHROME):
                     continue
-                yield node
+                if teasers and self._marks.inside(node, _GENERIC_TEASERS if generic else _TEASERS):
+                    continue
+                yield node, f"{kind}:{selector}"
+
+    def _field_nodes(self, name: str, found: _Found) -> Iterator[tuple[LexborNode, str]]:
+        """The layout's nodes for a field, then the generic cues'; a generic body's own nodes
+        for the field are never inside a figure (a caption is no sapo or date)."""
+        if not found.generic:
+            yield from self._candidates(getattr(found.layout, name), found, "layout")
+        for node, rule in self._candidates(getattr(site.GENERIC, name), found, "generic"):
+            if found.generic and lies_in(node, ("figure", "figcaption")):
+                continue
+            yield node, rule
+
+    def _first_match(self, *groups: tuple[tuple[str, ...], str]) -> tuple[list[LexborNode], str]:
+        """The nodes of the first selector that matches any, with its rule."""
+        for selectors, kind in groups:
+            for selector in selectors:
+                nodes = self.tree.css(selector)
+                if nodes:
+                    return nodes, f"{kind}:{selector}"
+        return [], "none"
 
     def _holds_article_link(self, node: LexborNode, besides: LexborNode) -> bool:
         in_besides = {a.mem_id for a in self._marks.under(besides, "a[href]")}
@@ -411,14 +652,6 @@ def _is_active(node: LexborNode) -> bool:
     return "active" in classes or attributes.get("aria-current") is not None
 
 
-def _first(tree: LexborHTMLParser, selectors: Iterable[str]) -> LexborNode | None:
-    for selector in selectors:
-        node = tree.css_first(selector)
-        if node is not None:
-            return node
-    return None
-
-
 def _all(tree: LexborHTMLParser, selectors: Iterable[str]) -> list[LexborNode]:
     for selector in selectors:
         nodes = tree.css(selector)
@@ -474,3 +707,105 @@ def _document_order(tree: LexborHTMLParser, wanted: set[int]) -> dict[int, int]:
             if len(order) == len(wanted):
                 break
     return order
+
+
+def _same_text(a: str, b: str) -> bool:
+    """Whether two headlines are one: equal once folded, or one the other with a prefix or
+    suffix added (a kicker, the site's name)."""
+    fa, fb = a.casefold(), b.casefold()
+    if fa == fb:
+        return True
+    short, long = sorted((fa, fb), key=len)
+    return len(short) >= 0.6 * len(long) and short in long
+
+
+def _strip_site_name(title: str, site_name: str | None) -> str:
+    """A metadata title without the site's name after a separator (` - Báo Kinh tế & Đô thị`,
+    ` | VnExpress`)."""
+    title = _TITLE_SUFFIX.sub("", title)
+    if site_name:
+        name = clean(site_name).casefold()
+        for separator in (" - ", " | ", " – ", " — ", " :: "):
+            head, sep, tail = title.rpartition(separator)
+            if sep and head and name and (name in tail.casefold() or tail.casefold() in name):
+                return head.strip()
+    return title
+
+
+def _date_of(node: LexborNode) -> str | None:
+    for attr in ("datetime", "content"):
+        value = node.attributes.get(attr)
+        if value and (parsed := parse_iso(value)):
+            return parsed
+    return parse_visible(clean(node.text(deep=True)))
+
+
+def _following_texts(node: LexborNode) -> Iterator[LexborNode]:
+    """The non-blank text nodes after `node`'s subtree, in page order."""
+    current: LexborNode | None = node
+    while current is not None:
+        sibling = current.next
+        while sibling is not None:
+            if sibling.is_text_node:
+                if not sibling.is_empty_text_node:
+                    yield sibling
+            elif sibling.is_element_node:
+                for inner in sibling.traverse(include_text=True):
+                    if inner.is_text_node and not inner.is_empty_text_node:
+                        yield inner
+            sibling = sibling.next
+        current = current.parent
+
+
+_DATE_LIKE = re.compile(
+    r"\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{2,4}|\d{1,2}\s*[:hH]\s*\d{2}|\(?GMT\s*[+-]\s*\d+\)?|[|•]"
+)
+
+
+def _without_dates(text: str) -> str:
+    """A byline's text without the date and time it often shares a line with."""
+    return _DATE_LIKE.sub(" ", text)
+
+
+def _is_name(text: str) -> bool:
+    return (
+        0 < len(text.split()) <= 6
+        and not _SENTENCE_PUNCTUATION.search(text)
+        and not any(ch.isdigit() for ch in text)
+    )
+
+
+def _same_host(host: str | None, other: str | None) -> bool:
+    def bare(h: str | None) -> str:
+        return (h or "").lower().removeprefix("www.")
+
+    return bool(host) and bare(host) == bare(other)
+
+
+def _confidence(article: Article, found: _Found, sources: dict[str, str]) -> float:
+    """How sure the parser is of the page: a layout that found every required field is sure;
+    the generic reader is surer where the page's metadata says it is an article and gives the
+    title and date, and less sure of whatever came out empty."""
+    required = ("title", "paragraphs", "published_at")
+    missing = sum(1 for name in required if sources.get(name, "none") == "none")
+    if not found.generic:
+        return max(0.0, 1.0 - 0.25 * missing)
+    score = 0.5
+    score += 0.15 if sources.get("title", "").startswith(("generic:headline", "metadata")) else 0
+    score += 0.15 if sources.get("published_at", "").startswith("metadata") else 0
+    score += 0.1 if len(article.paragraphs) >= 3 else 0
+    return max(0.0, min(0.9, score) - 0.25 * missing)
+
+
+def _list_of(links: list[LexborNode]) -> set[int]:
+    """The block holding a list of links and little else (its label, separators): a generic
+    body leaves it out with them."""
+    block = links[0].parent if links else None
+    while block is not None and block.tag in ("span", "li", "ul", "ol", "em", "strong", "b"):
+        if all(within(link, block) for link in links) and block.tag in ("ul", "ol"):
+            break
+        block = block.parent
+    if block is None or not all(within(link, block) for link in links):
+        return set()
+    rest = len(clean(block.text(deep=True))) - sum(len(clean(a.text(deep=True))) for a in links)
+    return {block.mem_id} if rest <= _LIST_LABEL else set()

@@ -61,8 +61,11 @@ class BodyReader:
         layout: Layout,
         resolve_image: Callable[[str], str],
         link: LinkResolver,
+        *,
+        skip: frozenset[int] = frozenset(),
     ) -> None:
         self.container = container
+        self.skip = skip  # nodes read for other fields (a generic body's title, date, byline)
         # Every question below is about nodes of the body: its selectors query the body alone.
         self.marks = Marks(container)
         self.layout = layout
@@ -78,7 +81,7 @@ class BodyReader:
 
     @functools.cached_property
     def _noise(self) -> frozenset[int]:  # asked of every element of the body
-        return self.marks.ids(self.noise)
+        return self.marks.ids(self.noise) | self.skip
 
     def read(self) -> Body:
         self._walk(self.container)
@@ -197,8 +200,11 @@ class BodyReader:
         if not address:
             return
         if caption is None:
-            # 2019-2020 legacy pages put the caption in an attribute of the image.
-            caption = clean(img.attributes.get("title-image") or "") or None
+            # Some layouts put the caption in an attribute of the image (`title-image`).
+            for attr in self.layout.caption_attrs:
+                caption = clean(img.attributes.get(attr) or "") or None
+                if caption:
+                    break
         self.body.images.append(Image(self.resolve_image(address), caption))
         # Images sharing one caption each carry it; `captions` lists it once.
         if caption and caption not in self.body.captions[-1:]:

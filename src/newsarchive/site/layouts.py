@@ -1,17 +1,26 @@
 """Kinhtedothi's page templates as data: one `Layout` per template, plus the generic cues.
 
-A new template is one new `Layout` here (and a fixture with its expected record). Selectors are
-tried in order; each field falls back to `GENERIC` when the layout's own selectors find nothing.
+Each layout is one self-contained declaration: its era, its article URL form, its selectors,
+caption attributes, ads. A layout derived from another is `derive(OLD, name=..., changed
+selectors)`; a new template is one new declaration here (and a fixture with its expected record
+under `fixtures/site/`, which the tests demand of every layout in `LAYOUTS`).
+
+Selectors are tried in order; each field falls back to the page's metadata and to `GENERIC`
+when the layout's own selectors find nothing, and a page no layout's body selector matches is
+read by the generic reader alone (`layout` "generic").
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 
 @dataclass(frozen=True)
 class Layout:
     name: str
+    era: str = ""  # when the site used it, as far as is known (documentation)
+    url_form: str = ""  # regex of its article paths; `(?P<id>...)` captures the site id
     body: tuple[str, ...] = ()  # the article body container; its match names the layout
     title: tuple[str, ...] = ()
     sapo: tuple[str, ...] = ()
@@ -21,39 +30,58 @@ class Layout:
     breadcrumb: tuple[str, ...] = ()  # links, or the active item
     image_block: tuple[str, ...] = ()  # an image with its caption, inside the body
     caption: tuple[str, ...] = ()  # inside an image block
+    caption_attrs: tuple[str, ...] = ()  # attributes of an `img` holding its caption
     inline_related: tuple[str, ...] = ()  # a related box inside the body
     noise: tuple[str, ...] = ()  # removed from the body before reading it
+    # The generic reader's structural cues (GENERIC only).
+    logo: tuple[str, ...] = ()  # an h1 in here names the site, not the article
+    teasers: tuple[str, ...] = ()  # teaser lists: no field of the article is read in them
+    not_body: tuple[str, ...] = ()  # never the article body: chrome, asides, comments
+    body_cues: tuple[str, ...] = ()  # class or id words that suggest the body
+    not_body_cues: tuple[str, ...] = ()  # class or id words that suggest anything else
 
+
+def derive(base: Layout, **changes: Any) -> Layout:
+    """A layout that differs from `base` in the selectors given (a new `name` at least)."""
+    return replace(base, **changes)
+
+
+A = Layout(
+    name="A",
+    era="up to about November 2021",
+    url_form=r"^/(?P<slug>[a-z0-9-]+)-(?P<id>\d{6,})\.html$",
+    body=("div#cotent_detail",),  # sic: the site's spelling
+    title=("h1.title_detail_news",),
+    sapo=("div.sapo_detail",),
+    date=("div.time_detail_news",),
+    author=("span.name_author",),
+    tags=("div.tag_detail a",),
+    breadcrumb=(".breadcump a",),
+    image_block=("table.picture", "div.box_img_detail"),
+    caption=("td.caption", "span.note_images"),
+    caption_attrs=("title-image",),  # 2019-2020 pages
+    noise=("#AdAsia", "a.icon_zoom_images", ".box_guests"),
+)
+B = Layout(
+    name="B",
+    era="about December 2021 to March 2025",
+    url_form=r"^/(?P<slug>[a-z0-9-]+)\.html$",
+    body=('div[itemprop="articleBody"]',),
+    author=("span.detail__author",),
+)
+C = Layout(
+    name="C",
+    era="about April 2025 on",
+    url_form=r"^/(?P<slug>[a-z0-9-]+)\.(?P<id>\d{5,})\.html$",
+    body=("#article-detail",),
+    title=("h1.article-title",),
+    sapo=("#article-brief",),
+    date=("div.article-published-on",),
+    noise=(".top-banner-mobile",),
+)
 
 # Checked in this order; the first whose body selector matches reads the page.
-LAYOUTS: tuple[Layout, ...] = (
-    Layout(
-        name="A",
-        body=("div#cotent_detail",),  # sic: the site's spelling
-        title=("h1.title_detail_news",),
-        sapo=("div.sapo_detail",),
-        date=("div.time_detail_news",),
-        author=("span.name_author",),
-        tags=("div.tag_detail a",),
-        breadcrumb=(".breadcump a",),
-        image_block=("table.picture", "div.box_img_detail"),
-        caption=("td.caption", "span.note_images"),
-        noise=("#AdAsia", "a.icon_zoom_images", ".box_guests"),
-    ),
-    Layout(
-        name="C",
-        body=("#article-detail",),
-        title=("h1.article-title",),
-        sapo=("#article-brief",),
-        date=("div.article-published-on",),
-        noise=(".top-banner-mobile",),
-    ),
-    Layout(
-        name="B",
-        body=('div[itemprop="articleBody"]',),
-        author=("span.detail__author",),
-    ),
-)
+LAYOUTS: tuple[Layout, ...] = (A, C, B)
 
 # What news templates share; used for every field a layout does not know, and for unknown
 # layouts (then `layout` is "generic").
@@ -110,19 +138,27 @@ GENERIC = Layout(
         "figure",
         "table.picture",
         "table.image",
-        "[class*=box_img]",
-        "[class*=image-box]",
-        "[class*=img-box]",
-        "[class*=photo]",
-        "div[class*=image]",
-        "div[class*=img]",
+        "[class*=box_img i]",
+        "[class*=image-box i]",
+        "[class*=img-box i]",
+        "[class*=photo i]",
+        "[class*=wp-caption i]",
+        "[class*=wp-block-image i]",
+        "div[class*=image i]",
+        "div[class*=img i]",
+        "div[class*=picture i]",
+        "div[class*=media i]",
+        "div[type=Photo i]",
     ),
     caption=(
         "figcaption",
-        "[class*=caption]",
-        "[class*=note]",
-        "[class*=desc]",
+        "[class*=caption i]",
+        "[class*=chu-thich i]",
+        "[class*=chuthich i]",
+        "[class*=note i]",
+        "[class*=desc i]",
         "td + td",
+        "tr + tr td",
     ),
     inline_related=(
         "[class*=related]",
@@ -133,6 +169,58 @@ GENERIC = Layout(
         "[class*=xem-them]",
         "[class*=readmore]",
         "[class*=read-more]",
+    ),
+    logo=("[class*=logo i]", "[class*=brand i]"),
+    teasers=("aside", "[class*=story]", "[class*=sidebar i]", "[class*=teaser i]"),
+    not_body=(
+        "nav",
+        "footer",
+        "aside",
+        "[role=navigation]",
+        "[role=complementary]",
+        "[class*=menu i]",
+        "[class*=footer i]",
+        "[class*=sidebar i]",
+        "[class*=comment i]",
+        "[id*=comment i]",
+        "[class*=related i]",
+        "[class*=relate i]",
+        "[class*=breadcrumb i]",
+        "[class*=share i]",
+        "[class*=social i]",
+    ),
+    body_cues=(
+        "articlebody",
+        "article-body",
+        "article__body",
+        "article-content",
+        "article__content",
+        "entry-content",
+        "post-content",
+        "content",
+        "detail",
+        "body",
+        "text",
+        "noidung",
+        "chitiet",
+        "fck",
+    ),
+    not_body_cues=(
+        "comment",
+        "sidebar",
+        "footer",
+        "related",
+        "widget",
+        "share",
+        "social",
+        "menu",
+        "nav",
+        "promo",
+        "banner",
+        "teaser",
+        "list",
+        "tag",
+        "meta",
     ),
     noise=(
         "script",
@@ -159,6 +247,9 @@ GENERIC = Layout(
         "[class*=comment]",
     ),
 )
+
+# Where a page without an `h1` may show the headline that its metadata names.
+GENERIC_TITLE_ELSEWHERE = "h2, h3, [class*=title i], [class*=headline i]"
 
 # Lists outside the body, by their heading (case-insensitive, trailing colon ignored).
 RELATED_LABELS: dict[str, str] = {

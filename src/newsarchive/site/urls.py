@@ -7,6 +7,8 @@ from functools import lru_cache
 from typing import Literal
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+from .layouts import LAYOUTS
+
 MAIN_HOST = "kinhtedothi.vn"
 SITE_ROOT = f"https://{MAIN_HOST}"
 
@@ -28,11 +30,12 @@ HOME_PATH = "/"
 # The sitemap index lists one url set per month: `/sitemaps/2025-01.xml`.
 SITEMAP_MONTH = re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})\.xml(\.gz)?$")
 
-# Most specific first: a layout-B slug may end in digits ("...-thang-9-2022.html").
-ARTICLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("C", re.compile(r"^/(?P<slug>[a-z0-9-]+)\.(?P<id>\d{5,})\.html$")),
-    ("A", re.compile(r"^/(?P<slug>[a-z0-9-]+)-(?P<id>\d{6,})\.html$")),
-    ("B", re.compile(r"^/(?P<slug>[a-z0-9-]+)\.html$")),
+# The layouts' article URL forms, those with an id first: a layout-B slug may end in digits
+# ("...-thang-9-2022.html"), which the id forms must claim first.
+ARTICLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (layout.name, re.compile(layout.url_form))
+    for layout in sorted(LAYOUTS, key=lambda layout: "(?P<id>" not in layout.url_form)
+    if layout.url_form
 )
 # Site sections that are not articles even though they look like `/<slug>.html`.
 NON_ARTICLE_PREFIXES: tuple[str, ...] = ("/tag/", "/tim-kiem", "/search", "/rss/", "/api/")

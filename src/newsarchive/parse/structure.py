@@ -1,0 +1,247 @@
+"""Where the article is on a page no layout knows, read from the page's structure alone.
+
+The body is the block holding most of the page's prose: paragraphs of running text (not link
+text) score their parent, and less their grandparents, as readability-style extractors do; a
+container's class can nudge its score, never decide it. A page whose prose is mostly teaser
+summaries, each beside a link to another page, is a list of articles, not one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from ..site.layouts import GENERIC
+from .marks import within
+from .text import clean
+
+# Blocks whose text is prose when long enough; a `div` counts by its own loose text.
+_PROSE_TAGS = frozenset("p pre blockquote li dd td h2 h3 h4 h5 h6".split())
+_LOOSE_TEXT_TAGS = frozenset("div section article td main".split())
+_INLINE = frozenset(
+    "a abbr b bdi bdo cite code data del dfn em font i ins kbd mark q s samp small span strike "
+    "strong sub sup time tt u var label br".split()
+)
+_MIN_PROSE = 25  # characters: shorter blocks are labels, dates, captions
+_MAX_LINK_SHARE = 0.5  # a block more link than text is navigation
+_LEVEL_WEIGHTS = (1.0, 0.5, 1 / 3)  # a block's score to its parent, grandparent, great-grandparent
+_CLASS_WEIGHT = 25.0
+_SIBLING_SHARE = 0.2  # a sibling scoring this much of the best joins it (the parent reads both)
+_COMMAS = re.compile(r"[,，、]")
+_MIN_BODY = 200  # characters of prose before a container counts as an article body
+_TEASER_SHARE = 0.5  # over this share of the prose beside links to other pages: a listing
+_MIN_TEASERS = 4
+_TITLE_WORDS = 4  # a link text this long names an article
+_TEASER_SLACK = 80  # characters of an item beyond its summary and title: a date, a label
+
+
+@dataclass(frozen=True)
+class BodyGuess:
+    node: LexborNode
+    score: float
+    prose: int  # characters of prose inside
+    teaser_share: float  # share of that prose lying in teasers (a summary beside a title link)
+
+    @property
+    def is_listing(self) -> bool:
+        return self.teaser_share > _TEASER_SHARE
+
+    @property
+    def is_body(self) -> bool:
+        return self.prose >= _MIN_BODY and not self.is_listing
+
+
+def guess_body(
+    tree: LexborHTMLParser,
+    excluded: frozenset[int],
+    title: LexborNode | None,
+    order: dict[int, int],
+) -> BodyGuess | None:
+    """The container most likely to be the article body. `excluded`: ids of nodes whose
+    subtrees are no body (chrome, asides, comments); `order`: document positions, to prefer
+    what comes after the title."""
+    root = tree.body
+    if root is None:
+        return None
+    scores: dict[int, float] = {}
+    nodes: dict[int, LexborNode] = {}
+    prose_of: dict[int, list[tuple[LexborNode, int]]] = {}
+    for block, length in _prose_blocks(root, excluded):
+        text = clean(block.text(deep=True)) if block.tag in _PROSE_TAGS else ""
+        score = 1 + len(_COMMAS.findall(text)) + min(length // 100, 3)
+        ancestor = block.parent if block.tag in _PROSE_TAGS else block
+        for weight in _LEVEL_WEIGHTS:
+            if ancestor is None or ancestor.tag in ("body", "html"):
+                break
+            scores[ancestor.mem_id] = scores.get(ancestor.mem_id, 0.0) + score * weight
+            nodes[ancestor.mem_id] = ancestor
+            ancestor = ancestor.parent
+        prose_of.setdefault(block.mem_id, []).append((block, length))
+    if not scores:
+        return None
+    title_at = order.get(title.mem_id, -1) if title is not None else -1
+    final: dict[int, float] = {}
+    for mem_id, total in scores.items():
+        node = nodes[mem_id]
+        weighted = (total + _class_weight(node)) * (1 - _link_share(node))
+        if title_at >= 0 and _ends_before(node, title_at, order):
+            weighted *= 0.5  # the body follows its title
+        final[mem_id] = weighted
+    best_id = max(final, key=lambda k: final[k])
+    best = nodes[best_id]
+    best = _with_siblings(best, final)
+    blocks = [(b, n) for pairs in prose_of.values() for b, n in pairs if within(b, best)]
+    prose = sum(n for _, n in blocks)
+    teasers = sum(n for b, n in blocks if _beside_title_link(b, best))
+    share = teasers / prose if prose else 0.0
+    return BodyGuess(best, final[best_id], prose, share)
+
+
+def _prose_blocks(root: LexborNode, excluded: frozenset[int]) -> Iterable[tuple[LexborNode, int]]:
+    """Blocks of running text under `root` with their length: paragraph-like elements holding
+    no other block, and containers' own loose text."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        for child in node.iter():
+            if child.mem_id in excluded:
+                continue
+            tag = child.tag or ""
+            if tag in _PROSE_TAGS and not _holds_block(child):
+                length = _prose_length(child)
+                if length:
+                    yield child, length
+                continue
+            if tag in _LOOSE_TEXT_TAGS:
+                length = _loose_length(child)
+                if length:
+                    yield child, length
+            stack.append(child)
+
+
+def _prose_length(node: LexborNode) -> int:
+    text = clean(node.text(deep=True))
+    if len(text) < _MIN_PROSE:
+        return 0
+    links = sum(len(clean(a.text(deep=True))) for a in node.css("a"))
+    if links / len(text) > _MAX_LINK_SHARE:
+        return 0
+    return len(text) - links
+
+
+def _loose_length(node: LexborNode) -> int:
+    """Characters of text lying directly in the container or in its inline children."""
+    parts: list[str] = []
+    links = 0
+    for child in node.iter(include_text=True):
+        if child.is_text_node:
+            parts.append(child.text_content or "")
+        elif child.tag in _INLINE and not _holds_block(child):
+            text = child.text(deep=True)
+            parts.append(text)
+            if child.tag == "a":
+                links += len(clean(text))
+    text = clean(" ".join(parts))
+    if len(text) < _MIN_PROSE or links / len(text) > _MAX_LINK_SHARE:
+        return 0
+    return len(text) - links
+
+
+_BLOCKS = frozenset(
+    "address article aside blockquote dd div dl dt figure footer form h1 h2 h3 h4 h5 h6 header "
+    "li main nav ol p pre section table ul".split()
+)
+
+
+def _holds_block(node: LexborNode) -> bool:
+    return any(child.tag in _BLOCKS and child.mem_id != node.mem_id for child in node.traverse())
+
+
+def _class_weight(node: LexborNode) -> float:
+    names = f"{node.attributes.get('class') or ''} {node.attributes.get('id') or ''}".lower()
+    if not names.strip():
+        return 0.0
+    weight = 0.0
+    if any(cue in names for cue in GENERIC.body_cues):
+        weight += _CLASS_WEIGHT
+    if any(cue in names for cue in GENERIC.not_body_cues):
+        weight -= _CLASS_WEIGHT
+    return weight
+
+
+def _link_share(node: LexborNode) -> float:
+    text = len(clean(node.text(deep=True)))
+    if not text:
+        return 1.0
+    links = sum(len(clean(a.text(deep=True))) for a in node.css("a"))
+    return min(links / text, 1.0)
+
+
+def _ends_before(node: LexborNode, position: int, order: dict[int, int]) -> bool:
+    """Whether the whole node lies before `position` in the page."""
+    last = node
+    while last.last_child is not None:
+        last = last.last_child
+    return order.get(last.mem_id, 0) < position and order.get(node.mem_id, 0) < position
+
+
+def _with_siblings(best: LexborNode, final: dict[int, float]) -> LexborNode:
+    """The best container, or its parent when a sibling holds a good share of the prose too
+    (paragraphs split over several blocks)."""
+    parent = best.parent
+    if parent is None or parent.tag in ("body", "html"):
+        return best
+    top = final[best.mem_id]
+    for sibling in parent.iter():
+        if sibling.mem_id == best.mem_id:
+            continue
+        if final.get(sibling.mem_id, 0.0) >= max(10.0, _SIBLING_SHARE * top):
+            return parent
+    return best
+
+
+def _beside_title_link(block: LexborNode, container: LexborNode) -> bool:
+    """Whether the block is a teaser's summary: a small item of the container (up to three
+    levels up, holding little besides the two) also holds a link standing alone that names
+    another page (a heading link, or a link that is all of its line)."""
+    own = len(clean(block.text(deep=True)))
+    item = block.parent
+    for _ in range(3):
+        if item is None or item.mem_id == container.mem_id:
+            return False
+        for anchor in item.css("a[href]"):
+            if within(anchor, block) or not _stands_alone(anchor):
+                continue
+            title = len(clean(anchor.text(deep=True)))
+            if len(clean(item.text(deep=True))) <= own + title + _TEASER_SLACK:
+                return True
+        item = item.parent
+    return False
+
+
+def _stands_alone(anchor: LexborNode) -> bool:
+    """A link naming a page by itself: in a heading, or the whole text of its block."""
+    text = clean(anchor.text(deep=True))
+    if _in_heading(anchor):
+        return bool(text)
+    if len(text.split()) < _TITLE_WORDS:
+        return False
+    line = anchor.parent
+    while line is not None and line.tag in _INLINE:
+        line = line.parent
+    whole = clean(line.text(deep=True)) if line is not None else text
+    return len(text) >= 0.7 * len(whole)
+
+
+def _in_heading(anchor: LexborNode) -> bool:
+    node = anchor.parent
+    for _ in range(3):
+        if node is None:
+            return False
+        if node.tag in ("h2", "h3", "h4", "h5"):
+            return True
+        node = node.parent
+    return False
