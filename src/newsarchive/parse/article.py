@@ -23,7 +23,7 @@ from .dates import parse_iso, parse_visible
 from .decode import decode_page
 from .marks import Marks, ancestry, lies_in, within
 from .metadata import Metadata, read_metadata
-from .structure import guess_body
+from .structure import guess_body, in_teaser
 from .text import clean, folded_key
 
 # Bump whenever the extraction of any field changes: stored articles are re-parsed by it.
@@ -37,10 +37,8 @@ _NAME_SPLIT = re.compile(r"\s*,\s*|\s+[-–]\s+|\s+và\s+")
 _SENTENCE_PUNCTUATION = re.compile(r"[.!?;…]$|[!?;]")
 _TITLE_SUFFIX = re.compile(r"\s+[-|–]\s+[^-|–]*(kinh tế|kinhtedothi)[^-|–]*$", re.IGNORECASE)
 _TEASERS = ", ".join(site.GENERIC.teasers)
-_CHROME = ", ".join(site.CHROME)
 # On a page no layout knows, a field is read anywhere but in the chrome and the asides: class
 # names of teasers are too common in article markup ("story", "item") to trust there.
-_TITLE_CHROME = ", ".join(c for c in site.CHROME if c != "header")  # "<header>" holds titles
 _GENERIC_TEASERS = ", ".join(site.GENERIC.not_body)
 _MIN_BODY_META = 80  # characters of prose, for a page whose metadata says it is an article
 _MIN_SAPO = 40  # characters: a shorter lead-classed text on a generic page is a label
@@ -115,7 +113,6 @@ class _Page:
         self._marks = Marks(root)
         self.url, self._url_rule = self._canonical(url)
         self._links: dict[str, str | None] = {}
-        self._listing = False  # the structure says: a list of teasers
         self.sources: dict[str, str] = {}
         self._used: set[int] = set()  # nodes read for a field, left out of a generic body
 
@@ -191,6 +188,26 @@ class _Page:
             return "challenge"
         return "listing"
 
+    @functools.cached_property
+    def _chrome(self) -> frozenset[int]:
+        """Ids of the site's chrome: menus, and headers and footers outside the article."""
+        headers = [
+            node
+            for node in self.tree.css(site.PAGE_CHROME)
+            if not lies_in(node.parent, site.ARTICLE_REGION)
+            if node.parent is not None
+        ]
+        return self._marks.ids(", ".join(site.CHROME)) | {node.mem_id for node in headers}
+
+    def _in_chrome(self, node: LexborNode) -> bool:
+        chrome = self._chrome
+        current: LexborNode | None = node
+        while current is not None:
+            if current.mem_id in chrome:
+                return True
+            current = current.parent
+        return False
+
     def _layout_body(self) -> _Found | None:
         for layout in self.layouts:
             for selector in layout.body:
@@ -206,8 +223,9 @@ class _Page:
         guess = guess_body(self.tree, excluded, title, self._order)
         if guess is None:
             return None
-        if guess.is_listing and not self.meta.is_article:
-            self._listing = True
+        # A list of teasers is a listing even where `og:type` says article (some sites say it of
+        # every page); only a JSON-LD article, written for one page, outweighs it.
+        if guess.is_listing and not self.meta.article:
             return None
         if not guess.is_body and not (self.meta.is_article and guess.prose >= _MIN_BODY_META):
             return None
@@ -229,9 +247,9 @@ class _Page:
             return frozenset()
         skip = {mem_id for mem_id in self._used}
         if title is not None and within(title, found.body):
+            skip.add(title.mem_id)
             line: LexborNode | None = title
             while line is not None and line.mem_id != found.body.mem_id:
-                skip.add(line.mem_id)
                 sibling = line.prev
                 while sibling is not None:
                     skip.add(sibling.mem_id)
@@ -455,8 +473,7 @@ class _Page:
                 nodes = [
                     node
                     for node in self.tree.css(selector)
-                    if not self._marks.inside(node, _CHROME)
-                    and (found.generic or not within(node, found.body))
+                    if not self._in_chrome(node) and (found.generic or not within(node, found.body))
                 ]
                 for node in nodes:
                     tag = clean(node.text(deep=True)).lstrip("#").strip()
@@ -498,11 +515,7 @@ class _Page:
                 boxes.append((box, kind))
         labelled = len(boxes)
         for node in _all(self.tree, site.RELATED_BOX_CLASSES):
-            if (
-                within(node, found.body)
-                or within(found.body, node)
-                or self._marks.inside(node, _CHROME)
-            ):
+            if within(node, found.body) or within(found.body, node) or self._in_chrome(node):
                 continue
             if not any(within(node, box) or within(box, node) for box, _ in boxes):
                 boxes.append((node, "related"))
@@ -520,9 +533,9 @@ class _Page:
         """Elements whose whole text is a list label ("Tin mới", "Tin tài trợ"), found from
         their text nodes. No label in the body or the site chrome counts: those are not walked."""
         root = self.tree.body
-        if root is None or within(root, found.body) or self._marks.inside(root, _CHROME):
+        if root is None or within(root, found.body) or self._in_chrome(root):
             return
-        skip = self._marks.ids(_CHROME) | {found.body.mem_id}
+        skip = self._chrome | {found.body.mem_id}
         for text in _text_nodes(root, skip):
             raw = text.text_content or ""
             if len(raw) > _MAX_LABEL or raw.isspace() or (raw.isascii() and _NO_ASCII_LABEL):
@@ -554,7 +567,7 @@ class _Page:
                     within(body, node) or (not generic and within(node, body))
                 ):
                     continue
-                if self._marks.inside(node, _TITLE_CHROME if generic else _CHROME):
+                if self._in_chrome(node):
                     continue
                 if teasers and self._marks.inside(node, _GENERIC_TEASERS if generic else _TEASERS):
                     continue
@@ -565,8 +578,12 @@ class _Page:
         for the field are never inside a figure (a caption is no sapo or date)."""
         if not found.generic:
             yield from self._candidates(getattr(found.layout, name), found, "layout")
+        root = self.tree.body
         for node, rule in self._candidates(getattr(site.GENERIC, name), found, "generic"):
-            if found.generic and lies_in(node, ("figure", "figcaption")):
+            if found.generic and (
+                lies_in(node, ("figure", "figcaption"))
+                or (root is not None and in_teaser(node, root))
+            ):
                 continue
             yield node, rule
 

@@ -27,14 +27,17 @@ _INLINE = frozenset(
 )
 _MIN_PROSE = 25  # characters: shorter blocks are labels, dates, captions
 _MAX_LINK_SHARE = 0.5  # a block more link than text is navigation
-_LEVEL_WEIGHTS = (1.0, 0.5, 1 / 3)  # a block's score to its parent, grandparent, great-grandparent
+_LEVEL_WEIGHTS = (1.0, 0.5, 1 / 3, 1 / 4)  # a block's score to its parent and ancestors
 _CLASS_WEIGHT = 25.0
 _SIBLING_SHARE = 0.2  # a sibling scoring this much of the best joins it (the parent reads both)
+_NEAR_BEST = 0.75  # containers scoring this much of the best are alternatives to it
+_NEAR_BEST_COUNT = 3  # the block holding this many alternatives with the best reads them all
 _COMMAS = re.compile(r"[,，、]")
 _MIN_BODY = 200  # characters of prose before a container counts as an article body
-_TEASER_SHARE = 0.5  # over this share of the prose beside links to other pages: a listing
+_TEASER_RATIO = 3  # teasers' prose this many times the body's: a listing
 _MIN_TEASERS = 4
 _TITLE_WORDS = 4  # a link text this long names an article
+_ALONE = 0.5  # a link this much of its line stands alone: it names a page
 _TEASER_SLACK = 80  # characters of an item beyond its summary and title: a date, a label
 
 
@@ -42,12 +45,13 @@ _TEASER_SLACK = 80  # characters of an item beyond its summary and title: a date
 class BodyGuess:
     node: LexborNode
     score: float
-    prose: int  # characters of prose inside
-    teaser_share: float  # share of that prose lying in teasers (a summary beside a title link)
+    prose: int  # characters of prose inside, teasers' summaries left out
+    teasers: int  # characters of teasers' summaries on the whole page
 
     @property
     def is_listing(self) -> bool:
-        return self.teaser_share > _TEASER_SHARE
+        """Teasers' summaries outweigh the best body many times over: a list of articles."""
+        return self.teasers > _TEASER_RATIO * self.prose
 
     @property
     def is_body(self) -> bool:
@@ -68,8 +72,13 @@ def guess_body(
         return None
     scores: dict[int, float] = {}
     nodes: dict[int, LexborNode] = {}
-    prose_of: dict[int, list[tuple[LexborNode, int]]] = {}
+    prose = teasers = 0
     for block, length in _prose_blocks(root, excluded):
+        # A teaser's summary is prose too, but of another article: it scores nothing.
+        if in_teaser(block, root):
+            teasers += length
+            continue
+        prose += length
         text = clean(block.text(deep=True)) if block.tag in _PROSE_TAGS else ""
         score = 1 + len(_COMMAS.findall(text)) + min(length // 100, 3)
         ancestor = block.parent if block.tag in _PROSE_TAGS else block
@@ -79,9 +88,8 @@ def guess_body(
             scores[ancestor.mem_id] = scores.get(ancestor.mem_id, 0.0) + score * weight
             nodes[ancestor.mem_id] = ancestor
             ancestor = ancestor.parent
-        prose_of.setdefault(block.mem_id, []).append((block, length))
     if not scores:
-        return None
+        return BodyGuess(root, 0.0, 0, teasers) if teasers else None
     title_at = order.get(title.mem_id, -1) if title is not None else -1
     final: dict[int, float] = {}
     for mem_id, total in scores.items():
@@ -92,12 +100,11 @@ def guess_body(
         final[mem_id] = weighted
     best_id = max(final, key=lambda k: final[k])
     best = nodes[best_id]
-    best = _with_siblings(best, final)
-    blocks = [(b, n) for pairs in prose_of.values() for b, n in pairs if within(b, best)]
-    prose = sum(n for _, n in blocks)
-    teasers = sum(n for b, n in blocks if _beside_title_link(b, best))
-    share = teasers / prose if prose else 0.0
-    return BodyGuess(best, final[best_id], prose, share)
+    best = _with_siblings(_widened(best, final, nodes), final)
+    inside = _loose_length(best) + sum(
+        length for block, length in _prose_blocks(best, excluded) if not in_teaser(block, root)
+    )
+    return BodyGuess(best, final[best_id], inside, teasers)
 
 
 def _prose_blocks(root: LexborNode, excluded: frozenset[int]) -> Iterable[tuple[LexborNode, int]]:
@@ -188,6 +195,51 @@ def _ends_before(node: LexborNode, position: int, order: dict[int, int]) -> bool
     return order.get(last.mem_id, 0) < position and order.get(node.mem_id, 0) < position
 
 
+def _widened(best: LexborNode, final: dict[int, float], nodes: dict[int, LexborNode]) -> LexborNode:
+    """The best container, widened to the block that holds it and the near-best ones (paragraphs
+    spread over several nested blocks score alike), and past wrappers holding it alone."""
+    top = final[best.mem_id]
+    near = [nodes[k] for k, v in final.items() if k != best.mem_id and v >= _NEAR_BEST * top]
+    near = [node for node in near if not within(node, best) and not within(best, node)]
+    if near:
+        wanted = min(len(near), _NEAR_BEST_COUNT)
+        ancestor = best.parent
+        while ancestor is not None and ancestor.tag not in ("body", "html"):
+            if sum(1 for node in near if within(node, ancestor)) >= wanted:
+                best = ancestor
+                break
+            ancestor = ancestor.parent
+    # An ancestor scoring more than the block below it on the way up holds more of the body.
+    last, floor = final[best.mem_id], final[best.mem_id] / 3
+    ancestor = best.parent
+    while ancestor is not None and ancestor.tag not in ("body", "html"):
+        score = final.get(ancestor.mem_id)
+        if score is not None:
+            if score < floor:
+                break
+            if score > last:
+                best = ancestor
+                break
+            last = score
+        ancestor = ancestor.parent
+    parent = best.parent
+    while parent is not None and parent.tag not in ("body", "html") and _only_child(best):
+        best, parent = parent, parent.parent
+    return best
+
+
+def _only_child(node: LexborNode) -> bool:
+    parent = node.parent
+    if parent is None:
+        return False
+    for child in parent.iter(include_text=True):
+        if child.mem_id == node.mem_id:
+            continue
+        if child.is_element_node or (child.is_text_node and (child.text_content or "").strip()):
+            return False
+    return True
+
+
 def _with_siblings(best: LexborNode, final: dict[int, float]) -> LexborNode:
     """The best container, or its parent when a sibling holds a good share of the prose too
     (paragraphs split over several blocks)."""
@@ -203,10 +255,10 @@ def _with_siblings(best: LexborNode, final: dict[int, float]) -> LexborNode:
     return best
 
 
-def _beside_title_link(block: LexborNode, container: LexborNode) -> bool:
-    """Whether the block is a teaser's summary: a small item of the container (up to three
-    levels up, holding little besides the two) also holds a link standing alone that names
-    another page (a heading link, or a link that is all of its line)."""
+def in_teaser(block: LexborNode, container: LexborNode) -> bool:
+    """Whether the block is part of a teaser (its summary, its date): a small item of the
+    container (up to three levels up, holding little besides the two) also holds a link
+    standing alone that names another page (a heading link, or a link that is all its line)."""
     own = len(clean(block.text(deep=True)))
     item = block.parent
     for _ in range(3):
@@ -233,7 +285,7 @@ def _stands_alone(anchor: LexborNode) -> bool:
     while line is not None and line.tag in _INLINE:
         line = line.parent
     whole = clean(line.text(deep=True)) if line is not None else text
-    return len(text) >= 0.7 * len(whole)
+    return len(text) >= _ALONE * len(whole)
 
 
 def _in_heading(anchor: LexborNode) -> bool:

@@ -284,7 +284,11 @@ INLINE_RELATED_LABELS: tuple[str, ...] = (
     "liên quan",
 )
 # Where site chrome lives: links here are never related articles.
-CHROME: tuple[str, ...] = ("header", "footer", "nav", "[class*=menu]", "[class*=footer]")
+CHROME: tuple[str, ...] = ("nav", "[class*=menu]")
+# Headers and footers are chrome only as the page's own: inside the article they hold its
+# title, byline and tags.
+PAGE_CHROME = "header, footer, [class*=footer]"
+ARTICLE_REGION = ("article", "main", "[role=main]")
 
 # Breadcrumb items that are not sections.
 HOME_LABELS: frozenset[str] = frozenset({"trang chủ", "home", "kinh tế & đô thị", "kinhtedothi"})
