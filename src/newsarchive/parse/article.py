@@ -191,13 +191,12 @@ class _Page:
     @functools.cached_property
     def _chrome(self) -> frozenset[int]:
         """Ids of the site's chrome: menus, and headers and footers outside the article."""
-        headers = [
-            node
+        outside = {
+            node.mem_id
             for node in self.tree.css(site.PAGE_CHROME)
-            if not lies_in(node.parent, site.ARTICLE_REGION)
-            if node.parent is not None
-        ]
-        return self._marks.ids(", ".join(site.CHROME)) | {node.mem_id for node in headers}
+            if node.parent is None or not lies_in(node.parent, site.ARTICLE_REGION)
+        }
+        return self._marks.ids(", ".join(site.CHROME)) | outside
 
     def _in_chrome(self, node: LexborNode) -> bool:
         chrome = self._chrome
