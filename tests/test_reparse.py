@@ -69,6 +69,9 @@ def blockquote_pages() -> list[str]:
     ]
 
 
+NEXT_VERSION = str(int(parser.PARSER_VERSION) + 1)
+
+
 def drop_blockquotes_in_layout_b(monkeypatch: pytest.MonkeyPatch) -> None:
     """The simulated parser change: layout B learns to leave quotations out of the body."""
     changed = tuple(
@@ -78,7 +81,7 @@ def drop_blockquotes_in_layout_b(monkeypatch: pytest.MonkeyPatch) -> None:
         for layout in layouts.LAYOUTS
     )
     monkeypatch.setattr(layouts, "LAYOUTS", changed)
-    monkeypatch.setattr(parser, "PARSER_VERSION", "2")
+    monkeypatch.setattr(parser, "PARSER_VERSION", NEXT_VERSION)
 
 
 def test_a_parser_change_updates_exactly_the_articles_it_affects(
@@ -98,7 +101,7 @@ def test_a_parser_change_updates_exactly_the_articles_it_affects(
     assert per_field == {"paragraphs": len(affected), "body_text": len(affected)}
     after = stored_records(db)
     for url in EXPECTED:
-        assert after[url]["parser_version"] == "2", url
+        assert after[url]["parser_version"] == NEXT_VERSION, url
         old = {k: v for k, v in before[url].items() if k != "parser_version"}
         new = {k: v for k, v in after[url].items() if k != "parser_version"}
         if url in affected:
@@ -149,10 +152,11 @@ def test_options_choose_the_articles_read_again(
     assert reparse(archived, capsys, "--layout", "A")[1] == [f"changed 0 of {layout_a}"]
     since = sum((r["published_at"] or "") >= "2025-06-01" for r in EXPECTED.values())
     assert reparse(archived, capsys, "--since", "2025-06-01")[1] == [f"changed 0 of {since}"]
-    # Every article was read by version "1": below 1 none, below 2 all of them.
-    assert reparse(archived, capsys, "--parser-version-below", "1")[1] == ["changed 0 of 0"]
+    # Every article was read by the current version: below it none, below the next all.
+    current = parser.PARSER_VERSION
+    assert reparse(archived, capsys, "--parser-version-below", current)[1] == ["changed 0 of 0"]
     drop_blockquotes_in_layout_b(monkeypatch)
-    status, lines = reparse(archived, capsys, "--parser-version-below", "2", "--json")
+    status, lines = reparse(archived, capsys, "--parser-version-below", NEXT_VERSION, "--json")
     assert status == 0
     [line] = lines
     summary = json.loads(line)
@@ -160,8 +164,10 @@ def test_options_choose_the_articles_read_again(
     affected = len(blockquote_pages())
     assert summary["changed"] == affected
     assert summary["fields"] == {"body_text": affected, "paragraphs": affected}
-    # Now all were read by version 2: nothing is below it any more.
-    assert reparse(archived, capsys, "--parser-version-below", "2")[1] == ["changed 0 of 0"]
+    # Now all were read by the next version: nothing is below it any more.
+    assert reparse(archived, capsys, "--parser-version-below", NEXT_VERSION)[1] == [
+        "changed 0 of 0"
+    ]
     assert reparse(archived, capsys, "--parser-version-below", "10")[1] == [
         f"changed 0 of {len(EXPECTED)}"
     ]

@@ -30,6 +30,10 @@ def test_line_breaks_survive_one_per_run_and_never_at_the_ends() -> None:
         # (GMT+7) is UTC+07:00, not the POSIX reading with its sign flipped.
         ("10:30 05/10/2025 (GMT+7)", "2025-10-05T10:30:00+07:00"),
         ("10:30 05/10/2025 (GMT+0)", "2025-10-05T17:30:00+07:00"),
+        # Written out, as other news templates show them.
+        ("Hà Nội, ngày 12 tháng 1 năm 2026", "2026-01-12T00:00:00+07:00"),
+        ("12 January 2026, 01:15 GMT+0", "2026-01-12T08:15:00+07:00"),
+        ("Published Jan. 5, 2026 at 08:15", "2026-01-05T08:15:00+07:00"),
         ("không có ngày", None),
         ("31/02/2025", None),
     ],

@@ -23,11 +23,11 @@ from .dates import parse_iso, parse_visible
 from .decode import decode_page
 from .marks import Marks, ancestry, lies_in, within
 from .metadata import Metadata, read_metadata
-from .structure import guess_body, in_teaser
+from .structure import guess_body, in_teaser, teaser_summaries
 from .text import clean, folded_key
 
 # Bump whenever the extraction of any field changes: stored articles are re-parsed by it.
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 
 PageKind = str  # "listing", "tag", "search", "not_found", "empty", "challenge" (ARTICLE.md)
 
@@ -218,8 +218,7 @@ class _Page:
     def _generic_body(self, title: LexborNode | None) -> _Found | None:
         """The body of a page no layout knows: `itemprop=articleBody` where it holds prose, else
         the block of the page's structure holding most of its prose. None for a listing."""
-        excluded = self._marks.ids(", ".join(site.GENERIC.not_body + site.GENERIC.noise))
-        guess = guess_body(self.tree, excluded, title, self._order)
+        guess = guess_body(self.tree, self._not_body, title, self._order)
         if guess is None:
             return None
         # A list of teasers is a listing even where `og:type` says article (some sites say it of
@@ -234,6 +233,10 @@ class _Page:
         return _Found(site.GENERIC, guess.node, generic=True, rule="generic:structure")
 
     @functools.cached_property
+    def _not_body(self) -> frozenset[int]:
+        return self._marks.ids(", ".join(site.GENERIC.not_body + site.GENERIC.noise))
+
+    @functools.cached_property
     def _order(self) -> dict[int, int]:
         """Every node's position in the page, for "near the title" and "after the title"."""
         root = self.tree.root
@@ -244,7 +247,7 @@ class _Page:
         before the title when the body holds it (kicker, breadcrumb, share bar)."""
         if not found.generic:
             return frozenset()
-        skip = {mem_id for mem_id in self._used}
+        skip = set(self._used) | teaser_summaries(found.body, self._not_body)
         if title is not None and within(title, found.body):
             skip.add(title.mem_id)
             line: LexborNode | None = title
@@ -301,8 +304,14 @@ class _Page:
         for node in headings:
             if node.tag == "h1" or node.attributes.get("itemprop") == "headline":
                 return self._title_from(node, f"generic:{node.tag}")
+        # A heading that links to another page is a teaser's title, not this page's.
+        elsewhere = [
+            node
+            for node, _ in self._candidates((site.GENERIC_TITLE_ELSEWHERE,), found, "generic")
+            if not any(self._links_away(a) for a in node.css("a[href]"))
+        ]
         for headline, _rule in headlines:
-            for node in self.tree.css(site.GENERIC_TITLE_ELSEWHERE):
+            for node in elsewhere:
                 if _same_text(clean(node.text(deep=True)), headline) and not self._is_logo(node):
                     return self._title_from(node, "generic:heading named by metadata")
         if headlines:
@@ -328,6 +337,10 @@ class _Page:
                 if text:
                     found.append((text, rule))
         return found
+
+    def _links_away(self, anchor: LexborNode) -> bool:
+        target = link_url(anchor.attributes.get("href") or "", self.url)
+        return target is not None and target != self.url
 
     def _is_logo(self, node: LexborNode) -> bool:
         """An h1 that names the site: in a logo box, or holding nothing but a link home."""

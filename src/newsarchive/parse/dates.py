@@ -11,6 +11,22 @@ from ..site import HANOI
 _DATE = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})(?!\d)")
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
 _TIME = re.compile(r"(?<![\d/.-])(\d{1,2})\s*[:hH]\s*(\d{2})(?:\s*:\s*(\d{2}))?(?!\d)")
+# Dates written out: "ngày 12 tháng 1 năm 2026", "12 January 2026", "January 12, 2026".
+_WORDED_VI = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s*(?:năm|,)?\s*(\d{4})", re.I)
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
+         ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
+         ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+         ("dec", "december")),
+        start=1,
+    )
+    for name in names
+}  # fmt: skip
+_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_WORDED_DAY_FIRST = re.compile(rf"(?<!\d)(\d{{1,2}})\s+({_MONTH})\.?,?\s+(\d{{4}})", re.I)
+_WORDED_MONTH_FIRST = re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}}),?\s+(\d{{4}})", re.I)
 # "(GMT+7)" on Vietnamese pages means UTC+07:00, never the POSIX reading with the sign flipped.
 _GMT = re.compile(r"(?:GMT|UTC)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?", re.IGNORECASE)
 
@@ -42,14 +58,10 @@ def parse_iso(value: str) -> str | None:
 def parse_visible(text: str) -> str | None:
     """A date as shown on a page: `17/01/2025 | 09:20`, `Thứ Sáu, 09:20 17/01/2025`,
     `08-11-2020 15:11`, `05/10/2025` (day first: 5 October). Seconds are :00 when not shown."""
-    date = _DATE.search(text)
-    if date:
-        day, month, year = int(date[1]), int(date[2]), int(date[3])
-    else:
-        iso = _ISO_DATE.search(text)
-        if not iso:
-            return None
-        year, month, day = int(iso[1]), int(iso[2]), int(iso[3])
+    found = _day_month_year(text)
+    if found is None:
+        return None
+    (day, month, year), date = found
     rest = text[: date.start()] + " " + text[date.end() :] if date else text
     time = _TIME.search(rest)
     hour, minute, second = (int(time[1]), int(time[2]), int(time[3] or 0)) if time else (0, 0, 0)
@@ -63,3 +75,21 @@ def parse_visible(text: str) -> str | None:
     except ValueError:
         return None
     return to_hanoi_iso(moment)
+
+
+def _day_month_year(text: str) -> tuple[tuple[int, int, int], re.Match[str] | None] | None:
+    """(day, month, year) of the first date the text shows, and the match to cut out of it
+    before its time is looked for (None for an ISO date, which holds no time digits)."""
+    date = _DATE.search(text) or _WORDED_VI.search(text)
+    if date:
+        return (int(date[1]), int(date[2]), int(date[3])), date
+    worded = _WORDED_DAY_FIRST.search(text)
+    if worded:
+        return (int(worded[1]), _MONTHS[worded[2].lower()], int(worded[3])), worded
+    worded = _WORDED_MONTH_FIRST.search(text)
+    if worded:
+        return (int(worded[2]), _MONTHS[worded[1].lower()], int(worded[3])), worded
+    iso = _ISO_DATE.search(text)
+    if iso:
+        return (int(iso[3]), int(iso[2]), int(iso[1])), None
+    return None

@@ -107,6 +107,16 @@ def guess_body(
     return BodyGuess(best, final[best_id], inside, teasers)
 
 
+def teaser_summaries(container: LexborNode, excluded: frozenset[int]) -> set[int]:
+    """Ids of the teasers' summaries inside a body: a related list with summaries is no text of
+    the article."""
+    return {
+        block.mem_id
+        for block, _ in _prose_blocks(container, excluded)
+        if in_teaser(block, container)
+    }
+
+
 def _prose_blocks(root: LexborNode, excluded: frozenset[int]) -> Iterable[tuple[LexborNode, int]]:
     """Blocks of running text under `root` with their length: paragraph-like elements holding
     no other block, and containers' own loose text."""
