@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -145,32 +145,32 @@ class _Page:
         self.sources["images"] = found.rule if body.images else "none"
         related = self._related(found, body)
         self.sources["related"] = "generic:boxes" if related else "none"
-        article = Article(
+        site_id = self._site_id()
+        updated = self._updated()
+        return Article(
             url=self.url,
-            site_id=self._site_id(),
+            site_id=site_id,
             title=title,
             sapo=sapo,
             paragraphs=tuple(paragraphs),
             captions=tuple(body.captions),
             images=tuple(body.images),
             published_at=published,
-            updated_at=self._updated(),
+            updated_at=updated,
             authors=tuple(authors),
             category=category,
             tags=tuple(tags),
             related=tuple(related),
             layout="generic" if found.generic else found.layout.name,
             parser_version=PARSER_VERSION,
+            provenance=self._provenance(found, site_id, len(paragraphs)),
         )
-        return replace(article, provenance=self._provenance(article, found))
 
-    def _provenance(self, article: Article, found: _Found) -> Provenance:
-        sources = {"url": self._url_rule, "site_id": "url" if article.site_id else "none"}
+    def _provenance(self, found: _Found, site_id: str | None, paragraphs: int) -> Provenance:
+        sources = {"url": self._url_rule, "site_id": "url" if site_id else "none"}
         sources |= self.sources
-        for name in ("sapo", "published_at", "updated_at", "authors", "category", "tags"):
-            sources.setdefault(name, "none")
-        ordered = tuple((name, sources[name]) for name in PROVENANCE_FIELDS if name in sources)
-        return Provenance(ordered, _confidence(article, found, sources))
+        ordered = tuple((name, sources.get(name, "none")) for name in PROVENANCE_FIELDS)
+        return Provenance(ordered, _confidence(found, sources, paragraphs))
 
     def _kind_of_non_article(self) -> PageKind:
         kind = url_kind(self.url)
@@ -194,9 +194,19 @@ class _Page:
         outside = {
             node.mem_id
             for node in self.tree.css(site.PAGE_CHROME)
-            if node.parent is None or not lies_in(node.parent, site.ARTICLE_REGION)
+            if not self._in_article_region(node)
         }
         return self._marks.ids(", ".join(site.CHROME)) | outside
+
+    def _in_article_region(self, node: LexborNode) -> bool:
+        """Whether an ancestor is the page's article or main region."""
+        regions = self._marks.ids(site.ARTICLE_REGION)
+        current = node.parent
+        while current is not None:
+            if current.mem_id in regions:
+                return True
+            current = current.parent
+        return False
 
     def _in_chrome(self, node: LexborNode) -> bool:
         chrome = self._chrome
@@ -293,17 +303,20 @@ class _Page:
                     self.sources["title"] = rule
                     return node, text
         headlines = self._headlines()
-        headings = [
-            node
-            for node, _ in self._candidates(site.GENERIC.title, found, "generic", teasers=False)
-            if clean(node.text(deep=True)) and not self._is_logo(node)
-        ]
-        for node in headings:
-            if any(_same_text(clean(node.text(deep=True)), h) for h, _ in headlines):
+        headings: list[LexborNode] = []
+        seen: set[int] = set()
+        for node, _ in self._candidates(site.GENERIC.title, found, "generic", teasers=False):
+            text = clean(node.text(deep=True)) if node.mem_id not in seen else ""
+            seen.add(node.mem_id)
+            if not text:
+                continue
+            if any(_same_text(text, h) for h, _ in headlines) and not self._is_logo(node):
                 return self._title_from(node, "generic:headline named by metadata")
+            headings.append(node)
         for node in headings:
             if node.tag == "h1" or node.attributes.get("itemprop") == "headline":
-                return self._title_from(node, f"generic:{node.tag}")
+                if not self._is_logo(node):
+                    return self._title_from(node, f"generic:{node.tag}")
         # A heading that links to another page is a teaser's title, not this page's.
         elsewhere = [
             node
@@ -811,7 +824,7 @@ def _same_host(host: str | None, other: str | None) -> bool:
     return bool(host) and bare(host) == bare(other)
 
 
-def _confidence(article: Article, found: _Found, sources: dict[str, str]) -> float:
+def _confidence(found: _Found, sources: dict[str, str], paragraphs: int) -> float:
     """How sure the parser is of the page: a layout that found every required field is sure;
     the generic reader is surer where the page's metadata says it is an article and gives the
     title and date, and less sure of whatever came out empty."""
@@ -822,7 +835,7 @@ def _confidence(article: Article, found: _Found, sources: dict[str, str]) -> flo
     score = 0.5
     score += 0.15 if sources.get("title", "").startswith(("generic:headline", "metadata")) else 0
     score += 0.15 if sources.get("published_at", "").startswith("metadata") else 0
-    score += 0.1 if len(article.paragraphs) >= 3 else 0
+    score += 0.1 if paragraphs >= 3 else 0
     return max(0.0, min(0.9, score) - 0.25 * missing)
 
 

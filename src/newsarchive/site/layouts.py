@@ -288,7 +288,7 @@ CHROME: tuple[str, ...] = ("nav", "[class*=menu]")
 # Headers and footers are chrome only as the page's own: inside the article they hold its
 # title, byline and tags.
 PAGE_CHROME = "header, footer, [class*=footer]"
-ARTICLE_REGION = ("article", "main", "[role=main]")
+ARTICLE_REGION = "article, main, [role=main]"
 
 # Breadcrumb items that are not sections.
 HOME_LABELS: frozenset[str] = frozenset({"trang chủ", "home", "kinh tế & đô thị", "kinhtedothi"})
