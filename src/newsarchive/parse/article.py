@@ -314,9 +314,9 @@ class _Page:
                 return self._title_from(node, "generic:headline named by metadata")
             headings.append(node)
         for node in headings:
-            if node.tag == "h1" or node.attributes.get("itemprop") == "headline":
-                if not self._is_logo(node):
-                    return self._title_from(node, f"generic:{node.tag}")
+            headline = node.tag == "h1" or node.attributes.get("itemprop") == "headline"
+            if headline and not self._is_logo(node):
+                return self._title_from(node, f"generic:{node.tag}")
         # A heading that links to another page is a teaser's title, not this page's.
         elsewhere = [
             node
