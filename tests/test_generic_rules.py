@@ -189,3 +189,33 @@ def test_a_layout_derived_from_another_is_a_short_declaration() -> None:
     article = parse_article(html, URL, layouts=(*layouts.LAYOUTS, newer))
     assert article.layout == "C2"
     assert newer.date == layouts.C.date  # what it does not change, it inherits
+
+
+def related_box(host: str = "") -> str:
+    return (
+        '<div class="more-related"><h3>Có liên quan</h3><div class="it"><h4>'
+        f'<a href="{host}/2026/01/10/ha-noi-khoi-cong-cau-tu-lien/">Hà Nội chuẩn bị khởi công cầu '
+        "Tứ Liên trong năm nay</a></h4><p>Cầu Tứ Liên dự kiến được khởi công trong quý III, nối "
+        "quận Tây Hồ với huyện Đông Anh.</p></div></div>"
+    )
+
+
+def test_a_related_box_in_a_generic_body_is_related_whatever_its_links_address_form() -> None:
+    html = page(f"<article><h1>Tuyến phố đi bộ mới</h1>{paragraphs()}{related_box()}</article>")
+    article = parse_article(html, URL)
+    assert list(article.paragraphs) == PROSE
+    assert [(r.url, r.kind) for r in article.related] == [
+        ("https://kinhtedothi.vn/2026/01/10/ha-noi-khoi-cong-cau-tu-lien/", "inline")
+    ]
+
+
+def test_another_sites_related_box_leaves_its_text_but_is_not_related() -> None:
+    other = "https://baokhac.vn/ha-noi-thi-diem-pho-di-bo-moi-4812345.html"
+    html = page(
+        f"<article><h1>Tuyến phố đi bộ mới</h1>{paragraphs()}"
+        f"{related_box('https://baokhac.vn')}</article>"
+    )
+    article = parse_article(html, other)
+    assert article.url == other
+    assert list(article.paragraphs) == PROSE
+    assert article.related == ()

@@ -17,7 +17,15 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..record import FIELDS, Article, Provenance, Related, RelatedKind
 from ..site import layouts as site
-from ..site.urls import article_match, canonical_url, is_site_host, join_url, link_url, url_kind
+from ..site.urls import (
+    article_match,
+    canonical_url,
+    is_site_host,
+    join_url,
+    link_url,
+    looks_like_article,
+    url_kind,
+)
 from .body import Body, BodyReader, related_links
 from .dates import parse_iso, parse_visible
 from .decode import decode_page
@@ -115,6 +123,7 @@ class _Page:
         self._links: dict[str, str | None] = {}
         self.sources: dict[str, str] = {}
         self._used: set[int] = set()  # nodes read for a field, left out of a generic body
+        self._loose = False  # links to pages of unknown address forms count (a generic body)
 
     # -- what the page is ------------------------------------------------------------------
 
@@ -125,6 +134,7 @@ class _Page:
             found = self._generic_body(title_node)
         if found is None or not title:
             raise NotAnArticle(self._kind_of_non_article())
+        self._loose = found.generic
         sapo = self._sapo(found)
         published = self._published(found, title_node)
         authors_from_page = self._authors(found)
@@ -516,7 +526,9 @@ class _Page:
         seen: set[tuple[str, str]] = set()
 
         def add(url: str, title: str, kind: RelatedKind) -> None:
-            if (url, kind) not in seen:
+            # Boxes of another site's page are left out of its text, but only the site's own
+            # articles are related (ARTICLE.md).
+            if (url, kind) not in seen and is_site_host(urlsplit(url).hostname):
                 seen.add((url, kind))
                 links.append(Related(url, title, kind))
 
@@ -535,7 +547,7 @@ class _Page:
         lines = [(node.mem_id, ancestry(node)) for node, _ in labels]
         boxes: list[tuple[LexborNode, RelatedKind | None]] = []
         for label, kind in labels:
-            box = _box_of(label, lines, self._holds_article_link)
+            box = _box_of(label, lines, self._holds_article_link, found.body)
             if box is not None:
                 boxes.append((box, kind))
         labelled = len(boxes)
@@ -636,16 +648,27 @@ class _Page:
         except ValueError:  # "http://[broken": kept as the page wrote it
             return address
 
+    def _own_page(self, url: str) -> bool:
+        """A page of this site (or of the site whose page this is) that looks like an article."""
+        host = urlsplit(url).hostname
+        return (is_site_host(host) or _same_host(host, urlsplit(self.url).hostname)) and (
+            looks_like_article(url)
+        )
+
     def _article_link(self, href: str) -> str | None:
-        """The canonical URL of a link to another article of the site, else None. Teasers link
-        each article twice or more (image, title), so answers are kept for the page."""
+        """The canonical URL of a link to another article of the site, else None. On a page no
+        layout knows, a link whose address no pattern knows counts when it looks like an
+        article's (its template's URLs are new too). Teasers link each article twice or more
+        (image, title), so answers are kept for the page."""
         if href in self._links:
             return self._links[href]
         url: str | None = None
         stripped = href.strip()
         if stripped and not stripped.startswith(("#", "javascript:", "mailto:")):
             url = link_url(stripped, base=self.url)
-            if url is None or url == self.url or article_match(url) is None:
+            if url is None or url == self.url:
+                url = None
+            elif article_match(url) is None and not (self._loose and self._own_page(url)):
                 url = None
         self._links[href] = url
         return url
@@ -706,12 +729,15 @@ def _box_of(
     label: LexborNode,
     lines: list[tuple[int, set[int]]],
     holds_links: Callable[[LexborNode, LexborNode], bool],
+    body: LexborNode,
 ) -> LexborNode | None:
     """The smallest ancestor of a label that holds article links but no other label (`lines`:
-    each label's id and `ancestry`)."""
+    each label's id and `ancestry`), nor the article's body."""
     box = label.parent
     while box is not None and box.tag not in ("body", "html"):
         if any(mem_id != label.mem_id and box.mem_id in line for mem_id, line in lines):
+            return None
+        if within(body, box):
             return None
         if holds_links(box, label):
             return box

@@ -186,6 +186,21 @@ def article_match(url: str) -> tuple[str, str | None] | None:
     return None
 
 
+# An article's address on a template no pattern knows: a long hyphenated slug, or an id.
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+){2,}|.*\d{5,}", re.IGNORECASE)
+
+
+def looks_like_article(url: str) -> bool:
+    """Whether an address of a page no pattern knows is likely an article's: its last path
+    segment is a long slug or carries an id, and it lies in no section known to hold none."""
+    path = urlsplit(url).path
+    if path.startswith(NON_ARTICLE_PREFIXES) or url_kind(url) in ("listing", "tag", "search"):
+        return False
+    last = path.rstrip("/").rsplit("/", 1)[-1]
+    stem = last.split(".", 1)[0] if "." in last else last
+    return bool(stem) and _SLUG.fullmatch(stem) is not None
+
+
 def site_id(url: str) -> str | None:
     match = article_match(url)
     return match[1] if match else None
