@@ -324,8 +324,8 @@ class _Page:
                 return self._title_from(node, "generic:headline named by metadata")
             headings.append(node)
         for node in headings:
-            headline = node.tag == "h1" or node.attributes.get("itemprop") == "headline"
-            if headline and not self._is_logo(node):
+            is_headline = node.tag == "h1" or node.attributes.get("itemprop") == "headline"
+            if is_headline and not self._is_logo(node):
                 return self._title_from(node, f"generic:{node.tag}")
         # A heading that links to another page is a teaser's title, not this page's.
         elsewhere = [
@@ -666,9 +666,12 @@ class _Page:
         stripped = href.strip()
         if stripped and not stripped.startswith(("#", "javascript:", "mailto:")):
             url = link_url(stripped, base=self.url)
-            if url is None or url == self.url:
-                url = None
-            elif article_match(url) is None and not (self._loose and self._own_page(url)):
+            known = url is not None and article_match(url) is not None
+            if (
+                url is None
+                or url == self.url
+                or not (known or (self._loose and self._own_page(url)))
+            ):
                 url = None
         self._links[href] = url
         return url
