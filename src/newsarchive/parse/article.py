@@ -29,7 +29,7 @@ from ..site.urls import (
 from .body import Body, BodyReader, related_links
 from .dates import parse_iso, parse_visible
 from .decode import decode_page
-from .marks import Marks, ancestry, lies_in, within
+from .marks import Marks, ancestry, has_descendant, lies_in, within
 from .metadata import Metadata, read_metadata
 from .structure import guess_body, in_teaser, teaser_summaries
 from .text import clean, folded_key
@@ -99,7 +99,10 @@ def parse_article(
     # parsed again from its text, as the tree of its raw bytes may read differently.
     if tree is None or source is not html:
         tree = LexborHTMLParser(source)
-    return _Page(tree, url, site.LAYOUTS if layouts is None else tuple(layouts)).article()
+    if layouts is None:
+        # The layouts are this site's templates: another site's page is read generically.
+        layouts = site.LAYOUTS if is_site_host(urlsplit(url).hostname) else ()
+    return _Page(tree, url, tuple(layouts)).article()
 
 
 @dataclass
@@ -124,12 +127,14 @@ class _Page:
         self.sources: dict[str, str] = {}
         self._used: set[int] = set()  # nodes read for a field, left out of a generic body
         self._loose = False  # links to pages of unknown address forms count (a generic body)
+        self._title_node: LexborNode | None = None
 
     # -- what the page is ------------------------------------------------------------------
 
     def article(self) -> Article:
         found = self._layout_body()
         title_node, title = self._title(found)
+        self._title_node = title_node
         if found is None:
             found = self._generic_body(title_node)
         if found is None or not title:
@@ -142,7 +147,13 @@ class _Page:
         tags = self._tags(found)
         skip = self._skipped_in_body(found, title_node)
         reader = BodyReader(
-            found.body, found.layout, self._absolute_image, self._article_link, skip=skip
+            found.body,
+            found.layout,
+            self._absolute_image,
+            self._article_link,
+            skip=skip,
+            drop=self._not_body if found.generic else frozenset(),
+            page_link=self._page_link if found.generic else None,
         )
         body = reader.read()
         paragraphs, byline = _split_byline(body, sapo)
@@ -242,8 +253,8 @@ class _Page:
         if guess is None:
             return None
         # A list of teasers is a listing even where `og:type` says article (some sites say it of
-        # every page); only a JSON-LD article, written for one page, outweighs it.
-        if guess.is_listing and not self.meta.article:
+        # every page); only metadata written for this one page outweighs it.
+        if guess.is_listing and not self.meta.one_article:
             return None
         if not guess.is_body and not (self.meta.is_article and guess.prose >= _MIN_BODY_META):
             return None
@@ -456,6 +467,10 @@ class _Page:
 
     def _authors(self, found: _Found) -> list[str]:
         for node, rule in self._field_nodes("author", found):
+            # A byline box holds the name, a date, share buttons: its innermost match names.
+            selector = rule.split(":", 1)[1]
+            if rule.startswith("generic") and has_descendant(node, selector):
+                continue
             names = _names(_without_dates(node.text(deep=True)))
             if names and all(_is_name(name) for name in names):
                 self.sources["authors"] = rule
@@ -508,7 +523,9 @@ class _Page:
                 nodes = [
                     node
                     for node in self.tree.css(selector)
-                    if not self._in_chrome(node) and (found.generic or not within(node, found.body))
+                    if not self._in_chrome(node)
+                    and (found.generic or not within(node, found.body))
+                    and not (kind == "generic" and self._in_article_wide_box(node, found))
                 ]
                 for node in nodes:
                     tag = clean(node.text(deep=True)).lstrip("#").strip()
@@ -520,6 +537,19 @@ class _Page:
                     self._used.update(_list_of(nodes))
                     return list(seen)
         return []
+
+    def _in_article_wide_box(self, link: LexborNode, found: _Found) -> bool:
+        """Whether the nearest tag-classed box around a link wraps the body or the title: a
+        template that marks the whole article with its tags (`article.tag-cau`) holds no list
+        of tags there."""
+        current = link.parent
+        while current is not None:
+            names = f"{current.attributes.get('class') or ''}".lower()
+            if any(cue in names for cue in site.TAG_BOX_CUES):
+                title = self._title_node
+                return within(found.body, current) or (title is not None and within(title, current))
+            current = current.parent
+        return False
 
     def _related(self, found: _Found, body: Body) -> list[Related]:
         links: list[Related] = []
@@ -647,6 +677,19 @@ class _Page:
             return join_url(address, self.url)
         except ValueError:  # "http://[broken": kept as the page wrote it
             return address
+
+    def _page_link(self, href: str) -> str | None:
+        """The canonical URL of a link to another page of this site or of the page's own host
+        (none of its listings, tags or searches): what a box of links in a body points to."""
+        stripped = href.strip()
+        if not stripped or stripped.startswith(("#", "javascript:", "mailto:")):
+            return None
+        url = link_url(stripped, base=self.url)
+        if url is None or url == self.url or url_kind(url) in ("listing", "tag", "search"):
+            return None
+        host = urlsplit(url).hostname
+        own = is_site_host(host) or _same_host(host, urlsplit(self.url).hostname)
+        return url if own and urlsplit(url).path not in ("", "/") else None
 
     def _own_page(self, url: str) -> bool:
         """A page of this site (or of the site whose page this is) that looks like an article."""

@@ -28,6 +28,8 @@ _BLOCK_TAGS = frozenset(
 )
 _PLACEHOLDER = re.compile(r"^data:|blank\.(gif|png)|placeholder|lazy[-_]?load|spacer\.gif", re.I)
 _RIGHT_ALIGNED = re.compile(r"text-align\s*:\s*right", re.I)
+_HEADINGS = frozenset("h2 h3 h4 h5 h6".split())
+_MAX_LABEL = 60  # characters: a box's label is a few words
 # An image block's own text beyond its caption: a zoom icon at most.
 _MAX_IMAGE_BLOCK_TEXT = 40
 
@@ -63,9 +65,17 @@ class BodyReader:
         link: LinkResolver,
         *,
         skip: frozenset[int] = frozenset(),
+        drop: frozenset[int] = frozenset(),
+        page_link: LinkResolver | None = None,
     ) -> None:
         self.container = container
         self.skip = skip  # nodes read for other fields (a generic body's title, date, byline)
+        # A generic body's widgets (shares, comments, teaser lists), left out unless they are
+        # a related box; and what makes a box of links: a link to another page of the site,
+        # whatever its address looks like (its related links are still only `link`'s).
+        self.drop = drop
+        self.page_link = page_link or link
+        self.generic = page_link is not None
         # Every question below is about nodes of the body: its selectors query the body alone.
         self.marks = Marks(container)
         self.layout = layout
@@ -110,6 +120,8 @@ class BodyReader:
             elif self._is_related_box(child):
                 self._flush()
                 self._related_links(child)
+            elif child.mem_id in self.drop:
+                continue
             elif tag == "table":
                 self._flush()
                 self._table(child)
@@ -219,14 +231,14 @@ class BodyReader:
         if not self.marks.matches(node, self.related_boxes):
             return False
         anchors = self.marks.under(node, "a[href]")
-        return any(self.link(a.attributes.get("href") or "") for a in anchors)
+        return any(self.page_link(a.attributes.get("href") or "") for a in anchors)
 
     def _is_label_plus_links(self, node: LexborNode, text: str) -> bool:
         """A block holding only links to articles, or a label such as "Xem thêm:" plus links."""
         if node.mem_id not in self.marks.holding("a[href]"):
             return False
         anchors = self.marks.under(node, "a[href]")
-        anchors = [a for a in anchors if self.link(a.attributes.get("href") or "")]
+        anchors = [a for a in anchors if self.page_link(a.attributes.get("href") or "")]
         if not anchors:
             return False
         rest = clean(text)
@@ -237,6 +249,10 @@ class BodyReader:
 
     def _related_links(self, node: LexborNode) -> None:
         self.body.inline_related.extend(related_links(self.marks.under(node, "a[href]"), self.link))
+        # A generic body's box label ("More on this story") goes with its box.
+        last = self.body.blocks[-1] if self.body.blocks else None
+        if self.generic and last is not None and _is_label(last):
+            self.body.blocks.pop()
 
     # -- tables ----------------------------------------------------------------------------
 
@@ -281,6 +297,11 @@ def image_address(img: LexborNode) -> str | None:
         if value and not _PLACEHOLDER.search(value):
             return value
     return None
+
+
+def _is_label(block: Block) -> bool:
+    leaf = block.leaf
+    return leaf is not None and leaf.tag in _HEADINGS and len(block.text) <= _MAX_LABEL
 
 
 def _source_text(node: LexborNode) -> str:

@@ -16,6 +16,11 @@ _ARTICLE_TYPES = frozenset(
 )
 
 
+_MICRODATA_ARTICLE = ", ".join(
+    f'[itemtype$="schema.org/{kind}"]' for kind in sorted(_ARTICLE_TYPES)
+)
+
+
 @dataclass(frozen=True)
 class Metadata:
     canonical: str | None = None
@@ -23,6 +28,9 @@ class Metadata:
     article: dict[str, Any] = field(default_factory=dict)  # the JSON-LD article object
     breadcrumb: tuple[str, ...] = ()  # JSON-LD BreadcrumbList names, in order
     is_article: bool = False  # JSON-LD or og:type says so
+    # Said of this page alone: a JSON-LD article, or one element with an article's microdata
+    # type (a listing marks each of its teasers so; og:type some sites give every page).
+    one_article: bool = False
 
     def get(self, *names: str) -> str | None:
         for name in names:
@@ -90,7 +98,9 @@ def read_metadata(tree: LexborHTMLParser) -> Metadata:
         elif not breadcrumb and "BreadcrumbList" in types:
             breadcrumb = _breadcrumb_names(obj)
     is_article = bool(article) or meta.get("og:type", "").lower() == "article"
-    return Metadata(canonical, meta, article, tuple(breadcrumb), is_article)
+    marked = tree.css(_MICRODATA_ARTICLE)
+    one_article = bool(article) or len(marked) == 1
+    return Metadata(canonical, meta, article, tuple(breadcrumb), is_article, one_article)
 
 
 def _json_ld_objects(tree: LexborHTMLParser) -> Iterator[dict[str, Any]]:

@@ -28,13 +28,15 @@ _INLINE = frozenset(
 _MIN_PROSE = 25  # characters: shorter blocks are labels, dates, captions
 _MAX_LINK_SHARE = 0.5  # a block more link than text is navigation
 _LEVEL_WEIGHTS = (1.0, 0.5, 1 / 3, 1 / 4)  # a block's score to its parent and ancestors
-_CLASS_WEIGHT = 25.0
+_CLASS_WEIGHT = 0.25  # a class cue moves a container's score by this share
 _SIBLING_SHARE = 0.2  # a sibling scoring this much of the best joins it (the parent reads both)
 _NEAR_BEST = 0.75  # containers scoring this much of the best are alternatives to it
 _NEAR_BEST_COUNT = 3  # the block holding this many alternatives with the best reads them all
 _COMMAS = re.compile(r"[,，、]")
 _MIN_BODY = 200  # characters of prose before a container counts as an article body
-_TEASER_RATIO = 3  # teasers' prose this many times the body's: a listing
+_TEASER_RATIO = 3  # teasers' prose this many times a short body's: a listing
+_TEASER_RATIO_LONG = 8  # ... or this many times a longer one's
+_SHORT_BODY = 600  # characters of prose
 _MIN_TEASERS = 4
 _TITLE_WORDS = 4  # a link text this long names an article
 _ALONE = 0.5  # a link this much of its line stands alone: it names a page
@@ -50,8 +52,11 @@ class BodyGuess:
 
     @property
     def is_listing(self) -> bool:
-        """Teasers' summaries outweigh the best body many times over: a list of articles."""
-        return self.teasers > _TEASER_RATIO * self.prose
+        """Teasers' summaries outweigh a short best body many times over: a list of articles
+        (an article's own teaser lists may outweigh its body, when that is short)."""
+        if self.prose < _SHORT_BODY:
+            return self.teasers > _TEASER_RATIO * self.prose
+        return self.teasers > _TEASER_RATIO_LONG * self.prose
 
     @property
     def is_body(self) -> bool:
@@ -94,7 +99,7 @@ def guess_body(
     final: dict[int, float] = {}
     for mem_id, total in scores.items():
         node = nodes[mem_id]
-        weighted = (total + _class_weight(node)) * (1 - _link_share(node))
+        weighted = total * _class_weight(node) * (1 - _link_share(node))
         if title_at >= 0 and _ends_before(node, title_at, order):
             weighted *= 0.5  # the body follows its title
         final[mem_id] = weighted
@@ -178,14 +183,15 @@ def _holds_block(node: LexborNode) -> bool:
 
 
 def _class_weight(node: LexborNode) -> float:
+    """A factor for what the container's class and id say: a nudge, never the decision."""
     names = f"{node.attributes.get('class') or ''} {node.attributes.get('id') or ''}".lower()
     if not names.strip():
-        return 0.0
-    weight = 0.0
+        return 1.0
+    weight = 1.0
     if any(cue in names for cue in GENERIC.body_cues):
-        weight += _CLASS_WEIGHT
+        weight *= 1 + _CLASS_WEIGHT
     if any(cue in names for cue in GENERIC.not_body_cues):
-        weight -= _CLASS_WEIGHT
+        weight *= 1 - _CLASS_WEIGHT
     return weight
 
 

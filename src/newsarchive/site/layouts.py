@@ -36,7 +36,9 @@ class Layout:
     # The generic reader's structural cues (GENERIC only).
     logo: tuple[str, ...] = ()  # an h1 in here names the site, not the article
     teasers: tuple[str, ...] = ()  # teaser lists: no field of the article is read in them
-    not_body: tuple[str, ...] = ()  # never the article body: chrome, asides, comments
+    # Never the article body: chrome, asides, comments, widgets. Only what never wraps a body:
+    # some templates call their main column "sidebar-1".
+    not_body: tuple[str, ...] = ()
     body_cues: tuple[str, ...] = ()  # class or id words that suggest the body
     not_body_cues: tuple[str, ...] = ()  # class or id words that suggest anything else
 
@@ -180,7 +182,6 @@ GENERIC = Layout(
         "[role=complementary]",
         "[class*=menu i]",
         "[class*=footer i]",
-        "[class*=sidebar i]",
         "[class*=comment i]",
         "[id*=comment i]",
         "[class*=related i]",
@@ -247,6 +248,9 @@ GENERIC = Layout(
         "[class*=comment]",
     ),
 )
+
+# Class words of a box of tag links (the generic `tags` selectors look for them).
+TAG_BOX_CUES: tuple[str, ...] = ("tag", "keyword")
 
 # Where a page without an `h1` may show the headline that its metadata names.
 GENERIC_TITLE_ELSEWHERE = "h2, h3, [class*=title i], [class*=headline i]"
