@@ -219,3 +219,35 @@ def test_another_sites_related_box_leaves_its_text_but_is_not_related() -> None:
     assert article.url == other
     assert list(article.paragraphs) == PROSE
     assert article.related == ()
+
+
+def test_a_main_column_named_sidebar_can_hold_the_body() -> None:
+    html = page(f'<div class="sidebar-1"><h1>Tuyến phố đi bộ mới</h1>{paragraphs()}</div>')
+    assert list(parse_article(html, URL).paragraphs) == PROSE
+
+
+def test_tag_classes_on_the_whole_article_make_no_tags() -> None:
+    html = page(
+        '<article class="post tag-pho-di-bo tag-ha-noi"><h1>Tuyến phố đi bộ mới</h1>'
+        f'<a href="/chuyen-muc/do-thi/">Đô thị</a>{paragraphs()}'
+        '<span class="tags-links"><a href="/tag/pho-di-bo/" rel="tag">phố đi bộ</a></span></article>'
+    )
+    assert parse_article(html, URL).tags == ("phố đi bộ",)
+
+
+def test_the_innermost_byline_element_names_the_author() -> None:
+    html = page(
+        '<h1>Tuyến phố đi bộ mới</h1><div class="author-wrap"><span class="author-name">Minh Hà'
+        '</span><span class="time">12/01/2026 08:15</span><a class="share">Chia sẻ</a></div>'
+        f"{paragraphs()}"
+    )
+    assert parse_article(html, URL).authors == ("Minh Hà",)
+
+
+def test_a_date_line_opening_a_generic_body_is_not_text() -> None:
+    html = page(
+        f"<article><h1>Tuyến phố</h1><div><time>12 January 2026</time></div>{paragraphs()}</article>"
+    )
+    article = parse_article(html, URL)
+    assert list(article.paragraphs) == PROSE
+    assert article.published_at == "2026-01-12T00:00:00+07:00"

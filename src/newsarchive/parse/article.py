@@ -26,7 +26,7 @@ from ..site.urls import (
     looks_like_article,
     url_kind,
 )
-from .body import Body, BodyReader, related_links
+from .body import Block, Body, BodyReader, related_links
 from .dates import parse_iso, parse_visible
 from .decode import decode_page
 from .marks import Marks, ancestry, has_descendant, lies_in, within
@@ -51,6 +51,7 @@ _GENERIC_TEASERS = ", ".join(site.GENERIC.not_body)
 _MIN_BODY_META = 80  # characters of prose, for a page whose metadata says it is an article
 _MIN_SAPO = 40  # characters: a shorter lead-classed text on a generic page is a label
 _NEAR_TEXTS = 12  # texts after the title looked at for its date
+_MAX_DATE_LINE = 60  # characters: a line no longer than this holding a date is a date line
 _LIST_LABEL = 40  # characters of a link list's own text besides its links ("Từ khóa:")
 PROVENANCE_FIELDS = tuple(f for f in FIELDS if f not in ("body_text", "layout", "parser_version"))
 _MAX_LABEL = 60  # characters; a label is a few words
@@ -156,6 +157,8 @@ class _Page:
             page_link=self._page_link if found.generic else None,
         )
         body = reader.read()
+        if found.generic:
+            body.blocks = _without_leading_dates(body.blocks)
         paragraphs, byline = _split_byline(body, sapo)
         authors = authors_from_page
         if not authors and byline:
@@ -718,6 +721,17 @@ class _Page:
                 url = None
         self._links[href] = url
         return url
+
+
+def _without_leading_dates(blocks: list[Block]) -> list[Block]:
+    """A generic body's blocks without the date lines above its text (the article's meta line
+    falls inside a body found by its structure)."""
+    kept: list[Block] = []
+    for block in blocks:
+        if not kept and len(block.text) <= _MAX_DATE_LINE and parse_visible(block.text):
+            continue
+        kept.append(block)
+    return kept
 
 
 def _split_byline(body: Body, sapo: str | None) -> tuple[list[str], list[str]]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from selectolax.lexbor import LexborNode
 
 from ..record import Image
-from ..site.layouts import GENERIC, INLINE_RELATED_LABELS, LAZY_IMAGE_ATTRS, Layout
+from ..site.layouts import GENERIC, INLINE_RELATED_LABELS, LAZY_IMAGE_ATTRS, RELATED_LABELS, Layout
 from .marks import Marks, has_descendant
 from .text import clean, clean_lines, folded_key
 
@@ -29,6 +29,7 @@ _BLOCK_TAGS = frozenset(
 _PLACEHOLDER = re.compile(r"^data:|blank\.(gif|png)|placeholder|lazy[-_]?load|spacer\.gif", re.I)
 _RIGHT_ALIGNED = re.compile(r"text-align\s*:\s*right", re.I)
 _HEADINGS = frozenset("h2 h3 h4 h5 h6".split())
+_BOX_LABELS = frozenset((*INLINE_RELATED_LABELS, *RELATED_LABELS))
 _MAX_LABEL = 60  # characters: a box's label is a few words
 # An image block's own text beyond its caption: a zoom icon at most.
 _MAX_IMAGE_BLOCK_TEXT = 40
@@ -300,8 +301,12 @@ def image_address(img: LexborNode) -> str | None:
 
 
 def _is_label(block: Block) -> bool:
+    """A heading of a few words, or a box label of the site's ("Tin liên quan")."""
+    if len(block.text) > _MAX_LABEL:
+        return False
     leaf = block.leaf
-    return leaf is not None and leaf.tag in _HEADINGS and len(block.text) <= _MAX_LABEL
+    key = folded_key(block.text)
+    return (leaf is not None and leaf.tag in _HEADINGS) or key in _BOX_LABELS
 
 
 def _source_text(node: LexborNode) -> str:

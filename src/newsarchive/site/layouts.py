@@ -125,16 +125,19 @@ GENERIC = Layout(
         "[class*=author]",
         "[class*=byline]",
         'a[rel="author"]',
+        "[data-testid*=byline i], [data-component*=byline i]",
     ),
     tags=(
         "[class*=tag] a",
         "[class*=keyword] a",
         'a[rel="tag"]',
+        "[data-component*=tag i] a, [data-testid*=tag i] a",
     ),
     breadcrumb=(
         "[class*=breadcrumb] a, [class*=breadcrumb] .active, [class*=breadcrumb] [aria-current]",
         "[class*=breadcump] a",
         '[itemtype*="BreadcrumbList"] a',
+        "[class*=bread-crumb i] a, nav[aria-label*=breadcrumb i] a, [class*=breadcrumb i] a",
     ),
     image_block=(
         "figure",
@@ -151,6 +154,9 @@ GENERIC = Layout(
         "div[class*=picture i]",
         "div[class*=media i]",
         "div[type=Photo i]",
+        "table[class*=image i]",
+        "table[class*=img i]",
+        "table[class*=pic i]",
     ),
     caption=(
         "figcaption",
@@ -291,7 +297,7 @@ INLINE_RELATED_LABELS: tuple[str, ...] = (
 CHROME: tuple[str, ...] = ("nav", "[class*=menu]")
 # Headers and footers are chrome only as the page's own: inside the article they hold its
 # title, byline and tags.
-PAGE_CHROME = "header, footer, [class*=footer]"
+PAGE_CHROME = "header, footer"
 ARTICLE_REGION = "article, main, [role=main]"
 
 # Breadcrumb items that are not sections.
