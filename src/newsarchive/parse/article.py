@@ -24,6 +24,7 @@ from ..site.urls import (
     join_url,
     link_url,
     looks_like_article,
+    site_id,
     url_kind,
 )
 from .body import Block, Body, BodyReader, related_links
@@ -169,11 +170,11 @@ class _Page:
         self.sources["images"] = found.rule if body.images else "none"
         related = self._related(found, body)
         self.sources["related"] = "generic:boxes" if related else "none"
-        site_id = self._site_id()
+        article_id = self._site_id()
         updated = self._updated()
         return Article(
             url=self.url,
-            site_id=site_id,
+            site_id=article_id,
             title=title,
             sapo=sapo,
             paragraphs=tuple(paragraphs),
@@ -187,7 +188,7 @@ class _Page:
             related=tuple(related),
             layout="generic" if found.generic else found.layout.name,
             parser_version=PARSER_VERSION,
-            provenance=self._provenance(found, site_id, len(paragraphs)),
+            provenance=self._provenance(found, article_id, len(paragraphs)),
         )
 
     def _provenance(self, found: _Found, site_id: str | None, paragraphs: int) -> Provenance:
@@ -311,8 +312,7 @@ class _Page:
         return canonical_url(fetched), "url"
 
     def _site_id(self) -> str | None:
-        match = article_match(self.url)
-        return match[1] if match else None
+        return site_id(self.url)
 
     # -- fields ----------------------------------------------------------------------------
 

@@ -201,9 +201,21 @@ def looks_like_article(url: str) -> bool:
     return bool(stem) and _SLUG.fullmatch(stem) is not None
 
 
+# The id a template no pattern knows writes at the end of its slug: `...-812407.htm`.
+_TRAILING_ID = re.compile(r"(?:^|[-_.a-z])(?P<id>\d{5,})$", re.IGNORECASE)
+
+
 def site_id(url: str) -> str | None:
+    """The article id in a site URL: the pattern's, else a trailing id of 5+ digits on an
+    address of a form no pattern knows (a layout-B address carries none)."""
     match = article_match(url)
-    return match[1] if match else None
+    if match:
+        return match[1]
+    if not is_main_host(urlsplit(url).hostname) or not looks_like_article(url):
+        return None
+    last = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1].split(".", 1)[0]
+    trailing = _TRAILING_ID.search(last)
+    return trailing["id"] if trailing else None
 
 
 @lru_cache(maxsize=_CACHED_URLS)
