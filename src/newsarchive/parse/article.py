@@ -469,16 +469,24 @@ class _Page:
         return None
 
     def _authors(self, found: _Found) -> list[str]:
+        seen: set[int] = set()
         for node, rule in self._field_nodes("author", found):
-            # A byline box holds the name, a date, share buttons: its innermost match names.
-            selector = rule.split(":", 1)[1]
-            if rule.startswith("generic") and has_descendant(node, selector):
+            if node.mem_id in seen:
                 continue
-            names = _names(_without_dates(node.text(deep=True)))
+            # A byline box holds names, a date, share buttons: its innermost matches name.
+            parts = [node]
+            if rule.startswith("generic"):
+                inner = [n for n in node.css(rule.split(":", 1)[1]) if n.mem_id != node.mem_id]
+                seen.update(n.mem_id for n in inner)
+                innermost = [n for n in inner if not has_descendant(n, rule.split(":", 1)[1])]
+                parts = [n for n in innermost if not _byline_extra(n)] or parts
+            names = [
+                name for part in parts for name in _names(_without_dates(part.text(deep=True)))
+            ]
             if names and all(_is_name(name) for name in names):
                 self.sources["authors"] = rule
                 self._used.add(node.mem_id)
-                return names
+                return list(dict.fromkeys(names))
         people = [
             name
             for name in (clean(n) for n in self.meta.ld_people())
@@ -721,6 +729,18 @@ class _Page:
                 url = None
         self._links[href] = url
         return url
+
+
+def _byline_extra(node: LexborNode) -> bool:
+    """A part of a byline box that names nobody: its date, avatar, share buttons."""
+    names = (node.attributes.get("class") or "").lower()
+    text = clean(node.text(deep=True))
+    return (
+        node.tag == "time"
+        or not text
+        or any(cue in names for cue in site.BYLINE_EXTRAS)
+        or parse_visible(text) is not None
+    )
 
 
 def _without_leading_dates(blocks: list[Block]) -> list[Block]:

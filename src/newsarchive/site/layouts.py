@@ -255,6 +255,9 @@ GENERIC = Layout(
     ),
 )
 
+# Class words of the parts of a byline box that name nobody.
+BYLINE_EXTRAS: tuple[str, ...] = ("share", "avatar", "time", "date", "social", "follow", "email")
+
 # Class words of a box of tag links (the generic `tags` selectors look for them).
 TAG_BOX_CUES: tuple[str, ...] = ("tag", "keyword")
 
