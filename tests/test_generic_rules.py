@@ -251,3 +251,13 @@ def test_a_date_line_opening_a_generic_body_is_not_text() -> None:
     article = parse_article(html, URL)
     assert list(article.paragraphs) == PROSE
     assert article.published_at == "2026-01-12T00:00:00+07:00"
+
+
+def test_a_byline_box_gives_every_name_and_none_of_its_date_or_buttons() -> None:
+    html = page(
+        '<h1>Tuyến phố đi bộ mới</h1><div class="meta-authors"><a class="meta-author" href="/tac-gia/'
+        'minh-ha">Minh Hà</a> - <a class="meta-author" href="/tac-gia/hoang-nam">Hoàng Nam</a>'
+        '<time class="author-time">Thứ bảy, 10/01/2026 - 15:45</time><div class="author-share">'
+        f"<a>Chia sẻ</a></div></div>{paragraphs()}"
+    )
+    assert parse_article(html, URL).authors == ("Minh Hà", "Hoàng Nam")
