@@ -31,7 +31,7 @@ from .body import Block, Body, BodyReader, related_links
 from .dates import parse_iso, parse_visible
 from .decode import decode_page
 from .marks import Marks, ancestry, has_descendant, lies_in, within
-from .metadata import Metadata, read_metadata
+from .metadata import Metadata, one_article, read_metadata
 from .structure import guess_body, in_teaser, teaser_summaries
 from .text import clean, folded_key
 
@@ -258,7 +258,7 @@ class _Page:
             return None
         # A list of teasers is a listing even where `og:type` says article (some sites say it of
         # every page); only metadata written for this one page outweighs it.
-        if guess.is_listing and not self.meta.one_article:
+        if guess.is_listing and not one_article(self.tree, self.meta):
             return None
         if not guess.is_body and not (self.meta.is_article and guess.prose >= _MIN_BODY_META):
             return None

@@ -28,9 +28,6 @@ class Metadata:
     article: dict[str, Any] = field(default_factory=dict)  # the JSON-LD article object
     breadcrumb: tuple[str, ...] = ()  # JSON-LD BreadcrumbList names, in order
     is_article: bool = False  # JSON-LD or og:type says so
-    # Said of this page alone: a JSON-LD article, or one element with an article's microdata
-    # type (a listing marks each of its teasers so; og:type some sites give every page).
-    one_article: bool = False
 
     def get(self, *names: str) -> str | None:
         for name in names:
@@ -98,9 +95,14 @@ def read_metadata(tree: LexborHTMLParser) -> Metadata:
         elif not breadcrumb and "BreadcrumbList" in types:
             breadcrumb = _breadcrumb_names(obj)
     is_article = bool(article) or meta.get("og:type", "").lower() == "article"
-    marked = tree.css(_MICRODATA_ARTICLE)
-    one_article = bool(article) or len(marked) == 1
-    return Metadata(canonical, meta, article, tuple(breadcrumb), is_article, one_article)
+    return Metadata(canonical, meta, article, tuple(breadcrumb), is_article)
+
+
+def one_article(tree: LexborHTMLParser, meta: Metadata) -> bool:
+    """Whether metadata written for this page alone says it is one article: a JSON-LD article,
+    or one element with an article's microdata type (a listing marks each teaser so; og:type
+    some sites give every page)."""
+    return bool(meta.article) or len(tree.css(_MICRODATA_ARTICLE)) == 1
 
 
 def _json_ld_objects(tree: LexborHTMLParser) -> Iterator[dict[str, Any]]:
