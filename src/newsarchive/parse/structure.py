@@ -40,6 +40,7 @@ _SHORT_BODY = 600  # characters of prose
 _MIN_TEASERS = 4
 _TITLE_WORDS = 4  # a link text this long names an article
 _ALONE = 0.5  # a link this much of its line stands alone: it names a page
+_MAX_TITLE = 250  # characters of a teaser's title
 _TEASER_SLACK = 80  # characters of an item beyond its summary and title: a date, a label
 
 
@@ -280,11 +281,13 @@ def in_teaser(block: LexborNode, container: LexborNode) -> bool:
     for _ in range(3):
         if item is None or item.mem_id == container.mem_id:
             return False
+        size = len(clean(item.text(deep=True)))
+        if size > own + _MAX_TITLE + _TEASER_SLACK:
+            return False  # too big for a teaser, and so is every item further up
         for anchor in item.css("a[href]"):
             if within(anchor, block) or not _stands_alone(anchor):
                 continue
-            title = len(clean(anchor.text(deep=True)))
-            if len(clean(item.text(deep=True))) <= own + title + _TEASER_SLACK:
+            if size <= own + len(clean(anchor.text(deep=True))) + _TEASER_SLACK:
                 return True
         item = item.parent
     return False
