@@ -1,7 +1,10 @@
 """A replica of kinhtedothi.vn served from `fixtures/site/` on 127.0.0.1 (stdlib only).
 
 A URL path maps to a file under the root: `/` and `/<dir>/` to `index.html`, anything else to the
-file of that name. The query string is ignored for the lookup (but kept in the request log).
+file of that name (a name without a suffix is served as HTML, a clean URL). A URL with a query
+string is the file whose name carries `@` and the query before its suffix, if there is one
+(`/xa-hoi/?page=2` is `xa-hoi/index@page=2.html`); otherwise the query string is ignored for the
+lookup (but kept in the request log).
 Unknown paths answer 404 with the body of the site's own `404.html`; the expected records
 (`*.expected.json`) are not part of the site and answer 404 too; paths with `..` are refused (403).
 Files carry an `ETag` (of their content) and a `Last-Modified` (their mtime), and a conditional
@@ -83,7 +86,7 @@ class _Handler(BaseHTTPRequestHandler):
         if ".." in path.split("/") or "\\" in path or "\x00" in path:
             self._send(HTTPStatus.FORBIDDEN, b"Forbidden\n", "text/plain; charset=utf-8", send_body)
             return
-        target = self._resolve(path)
+        target = self._resolve(path, urlsplit(self.path).query)
         if (
             target is None
             and not path.endswith("/")
@@ -121,13 +124,19 @@ class _Handler(BaseHTTPRequestHandler):
             return False
         return int(target.stat().st_mtime) <= since
 
-    def _resolve(self, path: str) -> Path | None:
+    def _resolve(self, path: str, query: str = "") -> Path | None:
         root = self.server.root
         relative = path.lstrip("/")
         if relative == "" or relative.endswith("/"):
             relative += "index.html"
         if relative.endswith(".expected.json"):
             return None
+        if query and "/" not in query:
+            folder, _, name = relative.rpartition("/")
+            stem, dot, suffix = name.rpartition(".") if "." in name else (name, "", "")
+            queried = (folder + "/" if folder else "") + f"{stem}@{query}{dot}{suffix}"
+            if (found := self._resolve(queried)) is not None:
+                return found
         candidate = (root / relative).resolve()
         if not candidate.is_relative_to(root) or not candidate.is_file():
             return None
@@ -158,6 +167,8 @@ class _Handler(BaseHTTPRequestHandler):
 def _content_type(path: Path) -> str:
     if path.name == "robots.txt":
         return CONTENT_TYPES[".txt"]
+    if not path.suffix:  # a clean URL: `/van-hoa/p2`
+        return CONTENT_TYPES[".html"]
     return CONTENT_TYPES.get(path.suffix, "application/octet-stream")
 
 

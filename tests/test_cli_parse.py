@@ -73,3 +73,18 @@ def test_the_console_script_is_installed() -> None:
     )
     assert done.returncode == 0
     assert done.stdout.startswith(b"newsarchive ")
+
+
+def test_a_saved_page_of_another_site_keeps_its_own_address(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = tmp_path / "saved.html"
+    page.write_text(
+        '<html><head><link rel="canonical" href="https://baokhac.vn/tin-a-b-c-4812345.html">'
+        "</head><body><article><h1>Tin khác</h1><p>"
+        + "Một đoạn văn đủ dài của bài báo trên một trang báo khác, có dấu phẩy, có số liệu. " * 4
+        + "</p></article></body></html>",
+        encoding="utf-8",
+    )
+    assert run(["parse", str(page)]) == 0
+    assert json.loads(capsys.readouterr().out)["url"] == "https://baokhac.vn/tin-a-b-c-4812345.html"

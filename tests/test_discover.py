@@ -63,10 +63,13 @@ def test_feed_items_are_articles_with_their_dates() -> None:
 def test_a_page_yields_its_article_links_and_next_listing_pages_only() -> None:
     html = """<html><body><a href="/bai-mot-123456.html">1</a><a href="/bai-mot-123456.html#c">1 again</a>
     <a href="https://example.com/x-123456.html">elsewhere</a><a href="/tag/ha-noi.html">tag</a>
-    <a href="mailto:a@b.c">mail</a><div class="paging"><a href="/kinh-te/trang-2.html">2</a>
-    <a href="/kinh-te/trang-3.html">3</a></div></body></html>"""
-    found = links_in_page(html, "https://kinhtedothi.vn/kinh-te/", max_listing_page=2)
-    assert [(f.url, f.kind) for f in found] == [
-        ("https://kinhtedothi.vn/bai-mot-123456.html", "article"),
-        ("https://kinhtedothi.vn/kinh-te/trang-2.html", "listing"),
+    <a href="mailto:a@b.c">mail</a><div class="paging"><span class="current">1</span>
+    <a href="/kinh-te/trang-2.html">2</a><a href="/kinh-te/trang-3.html">3</a></div></body></html>"""
+    url = "https://kinhtedothi.vn/kinh-te/"
+    found = links_in_page(html, url, max_listing_page=2, depth=1)
+    assert [(f.url, f.kind, f.depth) for f in found] == [
+        ("https://kinhtedothi.vn/bai-mot-123456.html", "article", None),
+        ("https://kinhtedothi.vn/kinh-te/trang-2.html", "listing", 2),
     ]
+    # A page not read as a listing (an article's page) gives its article links alone.
+    assert [f.kind for f in links_in_page(html, url, max_listing_page=2)] == ["article"]

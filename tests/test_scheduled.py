@@ -37,6 +37,9 @@ ARTICLES = sorted(
 )
 YOUNGEST = "/khai-mac-le-hoi-van-hoa-am-thuc-ha-noi-2025.790377.html"  # 2025-12-20 10:05
 MONTH_OLD = "/ha-noi-day-manh-thanh-toan-khong-dung-tien-mat-tai-cho-dan-sinh.779416.html"  # 11-14
+# Found only through a listing: a teaser of an unknown URL form (12-08), a next page (11-22).
+TEASED = "/kinh-te/cho-dau-moi-nong-san-ha-noi-ap-dung-truy-xuat-nguon-goc-a812345.html"
+PAGED = "/trien-lam-di-san-ao-dai-ha-noi-mo-cua-don-khach.781530.html"
 JANUARY_2025 = {
     "/go-vuong-de-hoan-thanh-khoang-1000km-duong-cao-toc-trong-nam-2025.html",
     "/ha-noi-xac-dinh-10-nhom-giai-phap-can-co-day-lui-un-tac-giao-thong.html",
@@ -129,14 +132,17 @@ def test_a_plain_second_crawl_revisits_entry_points_conditionally_and_no_old_art
     asked = replica.requests[asked_before:]
     assert articles_asked(asked) == []  # all older than a week: never revisited by default
     assert "/sitemap.xml" in replica.not_modified and "/rss/home.rss" in replica.not_modified
-    assert again.revisits == 0
+    # What was due again: the sections' next pages alone (every run, `crawl.listing_revisit`).
+    next_pages = ["/do-thi/trang-2.html", "/kinh-te/trang-2/", "/van-hoa/p2", "/xa-hoi/?page=2"]
+    assert again.revisits == len(next_pages)
+    assert set(next_pages) <= set(replica.not_modified)
 
 
 def test_archived_articles_are_revisited_on_a_schedule_that_decays_with_age(
     replica: Replica, tmp_path: Path
 ) -> None:
     cfg = config(replica.base_url, tmp_path / "a.db", revisit=("1h@1d", "1d@40d"))
-    # Two hours after the youngest article appeared; the next youngest is 36 days old.
+    # Two hours after the youngest article appeared; the next youngest are 12 to 36 days old.
     start = datetime(2025, 12, 20, 12, 5, tzinfo=HANOI)
 
     def run_at(offset: timedelta) -> list[str]:
@@ -147,10 +153,11 @@ def test_archived_articles_are_revisited_on_a_schedule_that_decays_with_age(
     assert run_at(timedelta(0)) == ARTICLES
     assert run_at(timedelta(minutes=30)) == []  # nothing due yet
     assert run_at(timedelta(minutes=61)) == [YOUNGEST]  # hourly while under a day old
-    assert run_at(timedelta(days=1, minutes=1)) == sorted([YOUNGEST, MONTH_OLD])  # then daily
-    assert run_at(timedelta(days=50)) == sorted([YOUNGEST, MONTH_OLD])  # were due; now too old
+    recent = sorted([YOUNGEST, TEASED, PAGED, MONTH_OLD])
+    assert run_at(timedelta(days=1, minutes=1)) == recent  # then daily
+    assert run_at(timedelta(days=50)) == recent  # were due; now too old
     assert run_at(timedelta(days=60)) == []  # never again
-    assert set(articles_asked(replica.not_modified)) == {YOUNGEST, MONTH_OLD}
+    assert set(articles_asked(replica.not_modified)) == set(recent)
 
 
 def test_an_edited_article_is_updated_on_its_revisit(tmp_path: Path) -> None:
@@ -383,7 +390,7 @@ UNKNOWN_LAYOUT = """<!doctype html><html lang="vi"><head><meta charset="utf-8">
 UNKNOWN_PATH = "/mot-bo-cuc-chua-ai-biet-799999.html"
 
 
-def test_an_unknown_layout_and_missing_fields_raise_an_alarm_and_exit_4(
+def test_missing_fields_raise_an_alarm_and_exit_4_but_one_page_in_an_unknown_layout_does_not(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = tmp_path / "site"
@@ -393,19 +400,23 @@ def test_an_unknown_layout_and_missing_fields_raise_an_alarm_and_exit_4(
     entry = f"<url><loc>https://kinhtedothi.vn{UNKNOWN_PATH}</loc></url></urlset>"
     sitemap.write_text(sitemap.read_text().replace("</urlset>", entry), encoding="utf-8")
     conf = tmp_path / "a.toml"
-    # One article of 22 lacks its date: above a 1 % threshold.
+    # One article of all of them and this one lacks its date: above a 1 % threshold.
     conf.write_text("[fetch]\ndelay = 0.0\n[crawl]\nalarm_missing_share = 0.01\n")
     db = tmp_path / "a.db"
 
     with start_replica(root) as replica:
         code = cli(cli_args(db, replica.base_url, conf))
 
-    err = capsys.readouterr().err
+    out, err = capsys.readouterr()
     assert code == 4
-    assert "alarm:" in err and "layout no rules know" in err and UNKNOWN_PATH in err
-    assert "1 of 22 new articles" in err and "published date 1" in err
+    assert f"1 of {len(ARTICLES) + 1} new articles" in err and "published date 1" in err
+    # One page no layout's rules know among known ones is told, not alarmed (a redesign is:
+    # tests/test_crawl_redesign.py).
+    assert "layout no rules know" not in err
+    told = "generic reader: 1 article in a layout no rules know, e.g. https://kinhtedothi.vn"
+    assert f"{told}{UNKNOWN_PATH}\n" in out
     [(status, note)] = rows(db, "SELECT exit_status, note FROM crawl_run")
-    assert status == 4 and "layout no rules know" in note
+    assert status == 4 and "lack a required field" in note and "layout" not in note
 
 
 def test_json_logs_are_one_object_per_line_with_the_summary_last(

@@ -19,10 +19,11 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
-def parse_duration(key: str, text: str) -> timedelta:
-    """`90`, `90s`, `30m`, `2h`, `1d`, `1w`: a positive span of time; ConfigError naming `key`."""
+def parse_duration(key: str, text: str, *, zero: bool = False) -> timedelta:
+    """`90`, `90s`, `30m`, `2h`, `1d`, `1w`: a positive span of time (or nothing, `0`, where
+    `zero` allows it); ConfigError naming `key`."""
     match = _DURATION.match(text)
-    if not match or float(match[1]) <= 0:
+    if not match or float(match[1]) < 0 or (float(match[1]) == 0 and not zero):
         raise ConfigError(f"{key} must be a duration such as 90s, 30m, 2h or 1d, not {text!r}")
     return timedelta(seconds=float(match[1]) * _UNIT_SECONDS[match[2]])
 
@@ -75,6 +76,9 @@ class CrawlSettings:
     base_url: str = ""
     max_pages: int = 0
     listing_pages: int = 2
+    # "0": a section's next pages every run, like its first page: between two runs of a daily
+    # cron, the day's articles push yesterday's from page 1 onto page 2.
+    listing_revisit: str = "0"
     extra_hosts: tuple[str, ...] = ()
     revisit: tuple[str, ...] = ("1h@1d", "1d@7d")
     failure_window: int = 30
@@ -87,6 +91,11 @@ class CrawlSettings:
     def revisit_rules(self) -> tuple[RevisitRule, ...]:
         """`revisit` read (it was checked when the config was loaded)."""
         return parse_revisit("crawl.revisit", self.revisit)
+
+    @property
+    def listing_revisit_after(self) -> timedelta:
+        """`listing_revisit` read (checked when the config was loaded); 0: every run."""
+        return parse_duration("crawl.listing_revisit", self.listing_revisit, zero=True)
 
 
 @dataclass(frozen=True)
@@ -239,6 +248,7 @@ def _validate(config: Config) -> None:
             f"not {config.crawl.alarm_missing_share}"
         )
     parse_revisit("crawl.revisit", config.crawl.revisit)
+    parse_duration("crawl.listing_revisit", config.crawl.listing_revisit, zero=True)
     if not f.user_agent.strip():
         raise ConfigError("fetch.user_agent must not be empty")
     _check_url("fetch.contact_url", f.contact_url)

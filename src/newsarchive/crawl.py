@@ -3,10 +3,11 @@
 One run at a time holds a SQLite archive (the store's crawl lock, renewed while the run lives).
 Any number share a PostgreSQL archive: each leases the frontier entries it fetches, and books
 every request's turn at its host in the archive, so the politeness delay holds across them all.
-A run is incremental: entry points every time, archived articles when their revisit is due (or
-all of them with `recheck`), or a back-fill of a period from the monthly sitemaps. It stops early
-when the site keeps failing, stops cleanly on a signal or at its time limit, and raises an alarm
-when what it stored looks wrong.
+A run is incremental: entry points every time, the sections' next pages when due again
+(`listing_revisit`), archived articles when their revisit is due (or all of them with `recheck`),
+or a back-fill of a period from the monthly sitemaps. It stops early when the site keeps
+failing, stops cleanly on a signal or at its time limit, and raises an alarm when what it stored
+looks wrong.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from .fetch import Fetcher, FetchResult
 from .prepare import Prepared
 from .read import PARSER_ERROR, Readers, Reading
 from .record import Article
+from .redesign import LOW_CONFIDENCE, WINDOW, RedesignWatch, read_generically
 from .revisit import next_visit
 from .site import urls as site_urls
 from .store import (
@@ -42,7 +44,7 @@ from .store import (
 )
 
 # Entry points come first, then new articles, then revisits of archived ones; lower runs first.
-PRIORITY = {"sitemap": 10, "feed": 20, "listing": 30, "article": 50, "revisit": 60}
+PRIORITY = {"sitemap": 10, "feed": 20, "listing": 30, "article": 50, "page": 50, "revisit": 60}
 MAX_ATTEMPTS = 3  # a failed URL is tried again by this many runs, then left alone
 STOP_GRACE = 3.0  # seconds in-flight fetches get to finish after a stop; then they are abandoned
 PROGRESS_EVERY = 0.25  # seconds between two progress updates
@@ -90,6 +92,8 @@ class CrawlReport:
     stopped: str | None = None  # why the run stopped before the frontier was done (signal, time)
     abandoned: int = 0  # fetches in flight at a stop that were given up (still pending)
     alarms: list[str] = field(default_factory=list)
+    read_generically: int = 0  # articles no layout's rules know (an alarm only when most are)
+    generic_example: str | None = None  # the first of them
     exit_status: int = status.OK
 
     def summary_line(self) -> str:
@@ -113,7 +117,7 @@ def entry_points(config: Config, *, backfill: bool = False) -> list[Candidate]:
     if not backfill:
         found += [Found(root + p, "feed", "seed") for p in site_urls.FEED_PATHS]
         paths = (site_urls.HOME_PATH, *site_urls.CATEGORY_PATHS)
-        found += [Found(root + p, "listing", "seed") for p in paths]
+        found += [Found(root + p, "listing", "seed", depth=1) for p in paths]
     return [_candidate(f) for f in found]
 
 
@@ -124,6 +128,7 @@ def _candidate(found: Found) -> Candidate:
         source=found.source,
         lastmod=found.lastmod,
         priority=PRIORITY[found.kind],
+        depth=found.depth,
     )
 
 
@@ -164,7 +169,7 @@ class Crawl:
         self._recent: deque[tuple[bool, str]] = deque(maxlen=config.crawl.failure_window)
         self._incomplete: Counter[str] = Counter()  # missing required fields among new articles
         self._incomplete_articles = 0
-        self._unknown_layouts: list[str] = []
+        self._redesign: RedesignWatch | None = None  # made when the run starts
         self._signal: int | None = None
         self._stop_requested = False
         self._abandon = False
@@ -245,6 +250,7 @@ class Crawl:
     def _prepare(self, began: datetime) -> None:
         """Entry points due again; archived pages due for a revisit (or all, or none); failed
         entries with attempts left."""
+        self._redesign = RedesignWatch(self.archive.generic_reads(LOW_CONFIDENCE, WINDOW))
         mode = self.options.mode
         points = entry_points(self.config, backfill=mode == "backfill")
         # Where crawls share the archive, not what one of them has just fetched (JOIN_WINDOW).
@@ -395,8 +401,18 @@ class Crawl:
         reading = None
         if result.outcome == "ok":
             assert self._readers is not None
-            reading = await self._readers.read(entry.kind, entry.url, result.body)
+            depth = self._listing_depth(entry)
+            reading = await self._readers.read(entry.kind, entry.url, result.body, depth)
         return entry, result, reading
+
+    def _listing_depth(self, entry: FrontierEntry) -> int | None:
+        """A listing's place in its section's paging, as the frontier holds it; one whose place
+        is not known (made before it was kept) is read as the last page: no next page."""
+        if entry.kind != "listing":
+            return None
+        if entry.depth is not None:
+            return entry.depth
+        return 1 if entry.source == "seed" else self.config.crawl.listing_pages
 
     async def _keep_lock(self, lease: CrawlLease) -> None:
         while True:
@@ -483,6 +499,8 @@ class Crawl:
         if article is not None and stored in ("new", "updated"):
             self._check(article, new=stored == "new")
             self._emit("article", url=article.url, stored=stored, layout=article.layout)
+        if article is not None and stored in ("new", "updated", "unchanged"):
+            self._watch_layouts(article)
         cause = page.failure or result.error or outcome
         if outcome not in ("ok", "not_modified"):
             report.failures[f"{outcome}: {cause}"] += 1
@@ -508,11 +526,16 @@ class Crawl:
     def _next_visit(
         self, entry: FrontierEntry, result: FetchResult, article: Article | None
     ) -> datetime | None:
-        """When an archived article is due again, by its age; None for other pages (entry
-        points come back every run, url sets when their lastmod changes)."""
+        """When an archived article is due again, by its age; a section's next pages by
+        `[crawl] listing_revisit`; None for other pages (entry points come back every run, url
+        sets when their lastmod changes)."""
         now = self.clock()
         if entry.kind == "sitemap" and entry.source != "seed" and entry.lastmod is None:
             return now  # a url set without a lastmod may change unannounced: every run
+        if entry.kind == "listing" and entry.source != "seed":
+            if (entry.depth or 0) > self.config.crawl.listing_pages:
+                return None  # deeper than a section is now followed (the setting was lowered)
+            return now + self.config.crawl.listing_revisit_after
         if article is not None:
             published = _moment(article.published_at) or entry.published_at or now
         elif result.outcome == "not_modified" and entry.published_at is not None:
@@ -536,8 +559,14 @@ class Crawl:
             ]
             self._incomplete.update(missing)
             self._incomplete_articles += bool(missing)
-        if article.layout == "generic":
-            self._unknown_layouts.append(article.url)
+
+    def _watch_layouts(self, article: Article) -> None:
+        """Every article read: a jump in those no layout's rules know raises the alarm, once."""
+        if read_generically(article):
+            self.report.read_generically += 1
+            self.report.generic_example = self.report.generic_example or article.url
+        if self._redesign is not None and (message := self._redesign.see(article)):
+            self._alarm("unknown_layout", message)
 
     def _watch_failures(self) -> None:
         """Stop when the share of failures over the last `failure_window` fetches reaches
@@ -576,13 +605,8 @@ class Crawl:
                 f"required field ({lacking}); threshold crawl.alarm_missing_share "
                 f"{settings.alarm_missing_share:.0%}",
             )
-        if self._unknown_layouts:
-            count = len(self._unknown_layouts)
-            self._alarm(
-                "unknown_layout",
-                f"{count} article{'s' if count > 1 else ''} in a layout no rules know (read by "
-                f"the generic fallback), e.g. {self._unknown_layouts[0]}",
-            )
+        if self._redesign is not None and (message := self._redesign.finish()):
+            self._alarm("unknown_layout", message)
         if report.exit_status != status.OK:  # set during the run (the lock was lost)
             return
         if report.stopped_early:

@@ -1,5 +1,6 @@
 """The live canary: the newest articles fetched from the site now, parsed, and each field counted
-where it came out empty. The first thing to run after the site changes its pages."""
+where it came out empty and by the kind of rule that read it (the layout's, the page's metadata,
+the generic reader's). The first thing to run after the site changes its pages."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from statistics import median
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,7 +17,7 @@ from .config import Config
 from .discover import Found, links_in_feed, links_in_page
 from .fetch import Fetcher
 from .parse import NotAnArticle, parse_article
-from .record import FIELDS, Article
+from .record import FIELDS, SOURCE_KINDS, Article
 from .site import urls as site_urls
 
 # An article without these is no article to a reader: one such empty field is an alarm.
@@ -23,6 +25,9 @@ REQUIRED: tuple[str, ...] = ("title", "body_text", "published_at")
 # Fields the parser always fills by construction: nothing to learn from counting them.
 CHECKED: tuple[str, ...] = tuple(f for f in FIELDS if f not in ("url", "layout", "parser_version"))
 GENERIC_LAYOUT = "generic"
+# How a field was read, by kind of rule (record.SOURCE_KINDS: "none" is not at all), and
+# "unknown" for a page whose parser did not say.
+READ_BY: tuple[str, ...] = (*SOURCE_KINDS, "unknown")
 
 
 @dataclass
@@ -31,6 +36,11 @@ class LiveReport:
     checked: int = 0  # article pages fetched and read
     empty: Counter[str] = field(default_factory=Counter)  # field → articles where it was empty
     layouts: Counter[str] = field(default_factory=Counter)  # the layout whose rules read it
+    # field → kind of rule (READ_BY) → articles whose field it read
+    sources: dict[str, Counter[str]] = field(
+        default_factory=lambda: {name: Counter() for name in CHECKED}
+    )
+    confidences: list[float] = field(default_factory=list)  # one per article that says
     not_articles: list[str] = field(default_factory=list)  # "URL (kind)"
     failed: list[str] = field(default_factory=list)  # "URL: cause"
     alarms: list[str] = field(default_factory=list)  # one line each
@@ -41,9 +51,25 @@ class LiveReport:
             "checked": self.checked,
             "empty": {name: self.empty[name] for name in CHECKED},
             "layouts": dict(sorted(self.layouts.items())),
+            "sources": {name: self.read_by(name) for name in CHECKED},
+            "confidence": self.confidence(),
             "not_articles": self.not_articles,
             "failed": self.failed,
             "alarms": self.alarms,
+        }
+
+    def read_by(self, name: str) -> dict[str, int]:
+        """How many articles had `name` read by each kind of rule; "unknown" only when some."""
+        counted = self.sources[name]
+        return {kind: counted[kind] for kind in READ_BY if kind != "unknown" or counted[kind]}
+
+    def confidence(self) -> dict[str, float] | None:
+        """The parser's confidence over the articles: lowest and median; None if none said."""
+        if not self.confidences:
+            return None
+        return {
+            "lowest": round(min(self.confidences), 3),
+            "median": round(median(self.confidences), 3),
         }
 
 
@@ -73,6 +99,8 @@ async def check_live(config: Config, count: int) -> LiveReport:
         except NotAnArticle as exc:
             report.not_articles.append(f"{url} ({exc.kind})")
             report.empty.update(CHECKED)
+            for name in CHECKED:
+                report.sources[name]["none"] += 1
             report.alarms.append(f"{url}: listed as an article, read as {exc.kind}")
             continue
         _count(article, report)
@@ -84,11 +112,26 @@ def _count(article: Article, report: LiveReport) -> None:
     empty = [name for name in CHECKED if record[name] in (None, "", [])]
     report.empty.update(empty)
     report.layouts[article.layout] += 1
+    for name in CHECKED:
+        report.sources[name][read_by(article, name, empty=name in empty)] += 1
+    if article.provenance is not None:
+        report.confidences.append(article.provenance.confidence)
     missing = [name for name in REQUIRED if name in empty]
     if missing:
         report.alarms.append(f"{article.url}: empty {', '.join(missing)}")
     if article.layout == GENERIC_LAYOUT:
         report.alarms.append(f"{article.url}: no layout's rules know this page (read generically)")
+
+
+def read_by(article: Article, name: str, *, empty: bool) -> str:
+    """The kind of rule that read field `name` (READ_BY): "none" when it came out empty,
+    "unknown" when the parser did not say; `body_text` is read as `paragraphs` are."""
+    if empty:
+        return "none"
+    sources = dict(article.provenance.fields) if article.provenance is not None else {}
+    rule = sources.get(name) or (sources.get("paragraphs") if name == "body_text" else None)
+    kind = rule.split(":", 1)[0] if rule else "unknown"
+    return kind if kind in SOURCE_KINDS and kind != "none" else "unknown"
 
 
 async def _newest(fetcher: Fetcher, base: str | None, count: int, report: LiveReport) -> list[str]:

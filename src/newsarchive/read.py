@@ -47,14 +47,18 @@ class Reading:
     prepared: Prepared | None = None
 
 
-def read_page(kind: str, url: str, body: bytes, max_listing_page: int) -> Reading:
+def read_page(
+    kind: str, url: str, body: bytes, max_listing_page: int, depth: int | None = None
+) -> Reading:
     """Read a fetched page of frontier kind `kind` at site URL `url`, and work out what the
-    store derives from it (`prepare`): here, in a reading worker, not in the crawl's process."""
-    reading = _read(kind, url, body, max_listing_page)
+    store derives from it (`prepare`): here, in a reading worker, not in the crawl's process.
+    A listing at `depth` of its section's paging (`links_in_page`) gives its next page and its
+    teasers too; a "page" (a URL of no known form) is an article if the parser says so."""
+    reading = _read(kind, url, body, max_listing_page, depth)
     return replace(reading, prepared=prepare(body, reading.article))
 
 
-def _read(kind: str, url: str, body: bytes, max_listing_page: int) -> Reading:
+def _read(kind: str, url: str, body: bytes, max_listing_page: int, depth: int | None) -> Reading:
     links: list[Found] = []
     try:
         if kind == "sitemap":
@@ -62,9 +66,13 @@ def _read(kind: str, url: str, body: bytes, max_listing_page: int) -> Reading:
         if kind == "feed":
             return Reading("feed", found=links_in_feed(body))
         tree = LexborHTMLParser(body)  # one parse for the links and the article alike
-        links = links_in_page(body, url, max_listing_page=max_listing_page, tree=tree)
+        listing_depth = depth if kind == "listing" else None
+        links = links_in_page(
+            body, url, max_listing_page=max_listing_page, tree=tree, depth=listing_depth
+        )
         # A listing without a single link is asked what it is too: a bot check looks so.
-        article = parse_article(body, url, tree=tree) if kind == "article" or not links else None
+        asked = kind in ("article", "page") or not links
+        article = parse_article(body, url, tree=tree) if asked else None
     except NotAnArticle as exc:
         return Reading(exc.kind, found=links, detail=exc.detail)
     except Exception as exc:
@@ -101,11 +109,11 @@ class Readers:
                 await worker.close()
         self._slots = [None] * len(self._slots)
 
-    async def read(self, kind: str, url: str, body: bytes) -> Reading:
+    async def read(self, kind: str, url: str, body: bytes, depth: int | None = None) -> Reading:
         worker = await self._least_busy() if self._slots else None
         if worker is None:
-            return read_page(kind, url, body, self.max_listing_page)
-        return await worker.read((kind, url, body, self.max_listing_page))
+            return read_page(kind, url, body, self.max_listing_page, depth)
+        return await worker.read((kind, url, body, self.max_listing_page, depth))
 
     async def _least_busy(self) -> _Worker | None:
         """The worker holding the fewest pages; None when no process can be started here (no
@@ -147,7 +155,7 @@ class _Worker:
         )
         return cls(process)
 
-    async def read(self, page: tuple[str, str, bytes, int]) -> Reading:
+    async def read(self, page: tuple[str, str, bytes, int, int | None]) -> Reading:
         if self.dead:
             return _died("")
         assert self.process.stdin is not None

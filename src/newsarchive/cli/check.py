@@ -8,7 +8,7 @@ import json
 import sys
 
 from .. import status
-from ..live_check import CHECKED, REQUIRED, LiveReport, NothingToCheck, check_live
+from ..live_check import CHECKED, READ_BY, REQUIRED, LiveReport, NothingToCheck, check_live
 from .common import Subcommands, UsageError, add_command, config_of
 
 
@@ -60,7 +60,21 @@ def _print(report: LiveReport) -> None:
     for name in CHECKED:
         mark = "  (required)" if name in REQUIRED else ""
         print(f"  {name:<14} {report.empty[name]:>3} of {report.checked}{mark}")
+    _print_sources(report)
     for line in report.failed:
         print(f"failed: {line}")
     for line in report.alarms:
         print(f"ALARM: {line}")
+
+
+def _print_sources(report: LiveReport) -> None:
+    """Per field, how many articles had it read by each kind of rule ("none": not at all)."""
+    said = not any(report.sources[name]["unknown"] for name in CHECKED)
+    kinds = [kind for kind in READ_BY if kind != "unknown" or not said]
+    print(f"{'read by:':<16}" + "".join(f"{kind:>10}" for kind in kinds))
+    for name in CHECKED:
+        counts = report.sources[name]
+        print(f"  {name:<14}" + "".join(f"{counts[kind]:>10}" for kind in kinds))
+    confidence = report.confidence()
+    if confidence is not None:
+        print(f"confidence: lowest {confidence['lowest']:.2f}, median {confidence['median']:.2f}")

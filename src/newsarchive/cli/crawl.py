@@ -144,6 +144,12 @@ def _print_summary(report: CrawlReport, *, to_stderr: bool) -> None:
         print(f"  {count:>5}  {cause}")
     if report.abandoned:
         print(f"abandoned: {report.abandoned} fetches in flight, left for the next run")
+    if report.read_generically:
+        n = report.read_generically
+        print(
+            f"generic reader: {n} article{'s' if n > 1 else ''} in a layout no rules know, "
+            f"e.g. {report.generic_example}"
+        )
     if to_stderr:
         if report.stopped_early:
             print(f"newsarchive: stopped early: {report.stopped_early}", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""`newsarchive parse FILE [--url URL]`: one saved page's record as JSON."""
+"""`newsarchive parse FILE [--url URL] [--explain]`: one saved page's record as JSON."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from .. import status
-from ..parse import NotAnArticle, parse_article
+from ..parse import NotAnArticle, declared_url, parse_article
+from ..record import Article
 from ..site.urls import SITE_ROOT
 from .common import Subcommands, UsageError, add_command
 
@@ -20,6 +21,11 @@ def register(commands: Subcommands) -> None:
     sub.add_argument("file", metavar="FILE", help="an HTML file, or - for standard input")
     sub.add_argument(
         "--url", help="the page's URL (default: its canonical link, else one made of FILE's name)"
+    )
+    sub.add_argument(
+        "--explain",
+        action="store_true",
+        help='also how each field was read and how sure the parser is (a "provenance" key)',
     )
 
 
@@ -34,11 +40,23 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise UsageError(f"cannot read {path}: {exc.strerror}") from None
         name = path.name
-    url = args.url or (f"{SITE_ROOT}/{name}" if name.endswith(".html") else f"{SITE_ROOT}/")
+    url = (
+        args.url
+        or declared_url(data)
+        or (f"{SITE_ROOT}/{name}" if name.endswith(".html") else f"{SITE_ROOT}/")
+    )
     try:
         article = parse_article(data, url)
     except NotAnArticle as exc:
         print(f"not an article: {exc.kind}", file=sys.stderr)
         return status.NOT_ARTICLE
-    print(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
+    record = explained(article) if args.explain else article.to_dict()
+    print(json.dumps(record, ensure_ascii=False, indent=2))
     return status.OK
+
+
+def explained(article: Article) -> dict[str, object]:
+    """The record, then `"provenance": {"confidence", "fields": {field: rule}}` (null where the
+    parser did not say): the same object `show --json --explain` prints."""
+    provenance = article.provenance
+    return article.to_dict() | {"provenance": None if provenance is None else provenance.to_dict()}

@@ -1,4 +1,5 @@
-"""`newsarchive show URL_OR_ID [--json] [--history]`: one stored article, or its versions."""
+"""`newsarchive show URL_OR_ID [--json] [--history] [--explain]`: one stored article, or its
+versions."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from typing import Any
 
 from .. import status
 from ..changes import changes
-from ..record import Article
+from ..record import SOURCE_KINDS, Article
 from ..site.urls import SITE_ROOT, canonical_url
 from ..store import Archive, StoreError, Version
 from .common import Subcommands, add_command, config_of
+from .parse import explained
 
 
 def register(commands: Subcommands) -> None:
@@ -24,6 +26,11 @@ def register(commands: Subcommands) -> None:
     )
     sub.add_argument("--json", action="store_true", help="the ARTICLE.md record as JSON")
     sub.add_argument("--history", action="store_true", help="every version seen, and what changed")
+    sub.add_argument(
+        "--explain",
+        action="store_true",
+        help="also how the parser read each field, and how sure it was, as the archive kept it",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,9 +47,11 @@ def run(args: argparse.Namespace) -> int:
     if article is None:
         raise _not_found(key)
     if args.json:
-        print(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
+        record = explained(article) if args.explain else article.to_dict()
+        print(json.dumps(record, ensure_ascii=False, indent=2))
     else:
-        print(article_text(article))
+        text = article_text(article)
+        print(f"{text}\n\n{sources_text(article)}" if args.explain else text)
     return status.OK
 
 
@@ -85,6 +94,25 @@ def article_text(article: Article) -> str:
     if article.related:
         lines += ["", "related:"]
         lines += [f"  [{r.kind}] {r.title}\n    {r.url}" for r in article.related]
+    return "\n".join(lines)
+
+
+def sources_text(article: Article) -> str:
+    """How each field was read, for people: the fields by kind of rule, one line each.
+
+    read by:   confidence 0.95
+      layout   title, sapo, paragraphs, …
+      metadata published_at, updated_at
+      none     tags
+    """
+    provenance = article.provenance
+    if provenance is None:
+        return "read by:   not recorded (stored before the parser said how it read a page)"
+    by_kind: dict[str, list[str]] = {}
+    for name, _ in provenance.fields:
+        by_kind.setdefault(provenance.kind(name), []).append(name)
+    lines = [f"read by:   confidence {provenance.confidence:.2f}"]
+    lines += [f"  {kind:<9}{', '.join(by_kind[kind])}" for kind in SOURCE_KINDS if kind in by_kind]
     return "\n".join(lines)
 
 

@@ -6,7 +6,8 @@ from typing import Literal
 
 from ..record import PickledByFields
 
-Kind = Literal["article", "listing", "sitemap", "feed"]
+# "page": a teaser's link of no known URL form; the page, once fetched, says what it is.
+Kind = Literal["article", "listing", "sitemap", "feed", "page"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,3 +18,6 @@ class Found(PickledByFields):
     kind: Kind
     source: str  # "sitemap", "feed", "listing", "link"
     lastmod: datetime | None = None
+    # A listing page's place in its section's paging: 1 for the first page, N+1 for the next
+    # page of page N; None for other pages.
+    depth: int | None = None

@@ -1,5 +1,5 @@
 """bytes + URL → article record, or "not an article, but a …"."""
 
-from .article import PARSER_VERSION, NotAnArticle, parse_article
+from .article import PARSER_VERSION, NotAnArticle, declared_url, parse_article
 
-__all__ = ["PARSER_VERSION", "NotAnArticle", "parse_article"]
+__all__ = ["PARSER_VERSION", "NotAnArticle", "declared_url", "parse_article"]

@@ -107,6 +107,17 @@ def parse_article(
     return _Page(tree, url, tuple(layouts)).article()
 
 
+def declared_url(html: str | bytes) -> str | None:
+    """The absolute address a page gives for itself (`link[rel=canonical]`, else `og:url`), for
+    a saved page whose address is not known otherwise."""
+    text = decode_page(html)[0] if isinstance(html, bytes) else html
+    meta = read_metadata(LexborHTMLParser(text))
+    for candidate in (meta.canonical, meta.get("og:url")):
+        if candidate and urlsplit(candidate.strip()).scheme in ("http", "https"):
+            return candidate.strip()
+    return None
+
+
 @dataclass
 class _Found:
     layout: site.Layout

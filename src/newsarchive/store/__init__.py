@@ -12,7 +12,7 @@ from .frontier import BackfillWindow, Candidate, FrontierEntry
 from .history import REVISED_FIELDS, Version
 from .lock import CrawlLease, CrawlLocked, LockHolder
 from .search import SearchHit
-from .stats import ArchiveStats, LastCrawl
+from .stats import ArchiveStats, GenericReads, LastCrawl
 from .transfer import CopiedTable, TargetNotEmpty, copy_archive
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "CrawlLocked",
     "Fetched",
     "FrontierEntry",
+    "GenericReads",
     "LastCrawl",
     "LockHolder",
     "RawPage",

@@ -43,7 +43,7 @@ from .lock import CrawlLease
 from .models import ArticleRow
 from .reparse import ArticleCapture, Reread
 from .search import SearchHit
-from .stats import ArchiveStats
+from .stats import ArchiveStats, GenericReads
 
 StoreOutcome = Literal["new", "updated", "unchanged", "not_article", "failed"]
 
@@ -370,6 +370,12 @@ class Archive:
     def stats(self) -> ArchiveStats:
         with self._read() as session:
             return stats.archive_stats(session, self._file_bytes())
+
+    def generic_reads(self, below: float, latest: int) -> GenericReads:
+        """Articles read by the generic reader (or with a confidence under `below`), of all,
+        and which of the `latest` stored last were."""
+        with self._read() as session:
+            return stats.generic_reads(session, below, latest)
 
     def _file_bytes(self) -> int | None:
         """The SQLite file and its write-ahead log, as they are on disk."""

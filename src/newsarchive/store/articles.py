@@ -13,7 +13,7 @@ from sqlalchemy import Connection, and_, delete, or_, select
 from sqlalchemy.orm import Session
 
 from newsarchive.prepare import content_hash
-from newsarchive.record import RELATED_KINDS, Article, Image, Related, RelatedKind
+from newsarchive.record import RELATED_KINDS, Article, Image, Provenance, Related, RelatedKind
 
 from . import history
 from .dialect import insert_rows, insert_rows_keyed, update_by_id
@@ -61,8 +61,9 @@ def upsert_articles(
     """Insert or update the articles (at distinct URLs); each one's outcome and id, in order.
 
     Unchanged content rewrites nothing but when it was last seen, which capture shows it (only a
-    capture with a body: a 304 shows nothing) and the parser version that read it. Changed text
-    or dates keep the version they replace as a revision (`history`). Each kind of row goes in
+    capture with a body: a 304 shows nothing), the parser version that read it and how it read
+    each field (when it says). Changed text or dates keep the version they replace as a revision
+    (`history`): how the fields were read is no part of a version. Each kind of row goes in
     with one statement for all the articles: statements, not rows, are what cost here.
     """
     if not sightings:
@@ -110,6 +111,8 @@ def upsert_articles(
             "raw_page_id": sighting.raw_page_id if sighting.has_body else row.raw_page_id,
             "parser_version": sighting.article.parser_version,
         }
+        if sighting.article.provenance is not None:
+            values |= provenance_values(sighting.article)
         seen_again.append(values)
         found[i] = ("updated" if i in is_changed else "unchanged", row.id)
     update_by_id(connection, _ARTICLE, seen_again)
@@ -178,8 +181,8 @@ def touch_articles(session: Session, seen: Sequence[tuple[str, datetime]]) -> se
 
 
 def _values(article: Article, digest: str) -> dict[str, Any]:
-    """The article table's columns that come from the record."""
-    return {
+    """The article table's columns that come from the record, and how it was read."""
+    return provenance_values(article) | {
         "url": article.url,
         "site_id": article.site_id,
         "title": article.title,
@@ -193,6 +196,26 @@ def _values(article: Article, digest: str) -> dict[str, Any]:
         "parser_version": article.parser_version,
         "content_hash": digest,
     }
+
+
+def provenance_values(article: Article) -> dict[str, Any]:
+    """`field_sources` (JSON: field → rule) and `confidence` of how `article` was read; NULL
+    both where the parser did not say."""
+    provenance = article.provenance
+    if provenance is None:
+        return {"field_sources": None, "confidence": None}
+    sources = json.dumps(dict(provenance.fields), ensure_ascii=False)
+    return {"field_sources": sources, "confidence": provenance.confidence}
+
+
+def stored_provenance(field_sources: str | None, confidence: float | None) -> Provenance | None:
+    """The `Provenance` the two columns keep; None where they keep nothing."""
+    if field_sources is None and confidence is None:
+        return None
+    sources: dict[str, Any] = json.loads(field_sources) if field_sources else {}
+    return Provenance(
+        tuple((str(name), str(rule)) for name, rule in sources.items()), confidence or 0.0
+    )
 
 
 def _delete_parts(connection: Connection, article_ids: Sequence[int]) -> None:
@@ -305,6 +328,7 @@ def load_articles(session: Session, rows: Sequence[ArticleRow]) -> list[Article]
             ),
             layout=row.layout,
             parser_version=row.parser_version,
+            provenance=stored_provenance(row.field_sources, row.confidence),
         )
         for row in rows
     ]

@@ -15,7 +15,8 @@ from .captures import RawPage
 from .dialect import insert_or_ignore, insert_rows, update_by_id
 from .models import ArticleRow, FrontierEntryRow, table_of
 
-KINDS = ("article", "listing", "sitemap", "feed")
+# "page": a URL of no known form found in a listing's teasers; fetched, it says what it is.
+KINDS = ("article", "listing", "sitemap", "feed", "page")
 SOURCES = ("sitemap", "feed", "listing", "link", "seed")
 PENDING, DONE, FAILED = "pending", "done", "failed"
 
@@ -32,6 +33,8 @@ class Candidate:
     source: str
     lastmod: datetime | None = None
     priority: int = 100
+    # A listing page's place in its section's paging (1: first page); None for other pages.
+    depth: int | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -42,6 +45,8 @@ class Candidate:
             )
         if self.lastmod is not None and self.lastmod.utcoffset() is None:
             raise ValueError(f"lastmod must be timezone-aware, got {self.lastmod!r} for {self.url}")
+        if self.depth is not None and self.depth < 1:
+            raise ValueError(f"depth must be 1 or more, got {self.depth} for {self.url}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +63,8 @@ class FrontierEntry:
     # The archived article's age starts here: its published date, or when it was first seen
     # when it has none; None when no article is archived under this URL.
     published_at: datetime | None = None
+    # A listing page's place in its section's paging (1: first page); None when not known.
+    depth: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +78,9 @@ class BackfillWindow:
 
 
 def add_candidates(session: Session, candidates: Iterable[Candidate], now: datetime) -> int:
-    """New URLs go in as pending; known ones only learn a newer lastmod or a better priority, and
-    a done entry whose page changed since it was fetched (newer lastmod) is pending again."""
+    """New URLs go in as pending; known ones only learn a newer lastmod, a better priority or a
+    shallower depth, and a done entry whose page changed since it was fetched (newer lastmod) is
+    pending again."""
     merged: dict[str, Candidate] = {}
     for candidate in candidates:
         seen = merged.get(candidate.url)
@@ -92,6 +100,7 @@ def add_candidates(session: Session, candidates: Iterable[Candidate], now: datet
                     entry.priority,
                     entry.lastmod,
                     entry.last_fetched_at,
+                    entry.depth,
                 ).where(entry.url.in_(urls))
             )
         }
@@ -109,6 +118,7 @@ def add_candidates(session: Session, candidates: Iterable[Candidate], now: datet
                     "lastmod": candidate.lastmod,
                     "discovered_at": now,
                     "attempts": 0,
+                    "depth": candidate.depth,
                 }
                 for candidate in fresh
             ],
@@ -127,10 +137,12 @@ def add_candidates(session: Session, candidates: Iterable[Candidate], now: datet
 def _merge(first: Candidate, second: Candidate) -> Candidate:
     """The same URL twice in one batch: the first's kind and source, the best of the hints."""
     lastmods = [m for m in (first.lastmod, second.lastmod) if m is not None]
+    depths = [d for d in (first.depth, second.depth) if d is not None]
     return replace(
         first,
         priority=min(first.priority, second.priority),
         lastmod=max(lastmods) if lastmods else None,
+        depth=min(depths) if depths else None,
     )
 
 
@@ -147,6 +159,9 @@ def _learn(row: Any, candidate: Candidate) -> dict[str, Any]:
             state = PENDING
     if state == PENDING and candidate.priority < row.priority:
         learnt["priority"] = candidate.priority
+    # A listing page reached in fewer steps (or first given its place) is that deep.
+    if candidate.depth is not None and (row.depth is None or candidate.depth < row.depth):
+        learnt["depth"] = candidate.depth
     return learnt
 
 
@@ -301,6 +316,7 @@ def _entries(
             etag=row.etag,
             last_modified=row.last_modified,
             published_at=_age_start(published, first_seen),
+            depth=row.depth,
         )
         for row, published, first_seen in session.execute(query)
     ]
@@ -346,7 +362,8 @@ def _revisit(session: Session, condition: ColumnElement[bool], priority: int) ->
             attempts=0,
             last_error=None,
             priority=case(
-                (FrontierEntryRow.kind == "article", priority), else_=FrontierEntryRow.priority
+                (FrontierEntryRow.kind.in_(("article", "page")), priority),
+                else_=FrontierEntryRow.priority,
             ),
         )
         .execution_options(synchronize_session=False)

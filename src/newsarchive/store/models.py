@@ -85,6 +85,9 @@ class FrontierEntryRow(Base):
     # it, and until when (renewed while it lives; then anyone may take the entry over).
     leased_by: Mapped[int | None] = mapped_column(Integer, index=True)
     lease_until: Mapped[datetime | None] = mapped_column(UTCTimestamp)
+    # A listing page's place in its section's paging (1: the first page, N+1: found by the
+    # paging links of page N), so a chain stops at `[crawl] listing_pages`; NULL for the rest.
+    depth: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
         Index(None, "state", "priority", "id"),
@@ -176,12 +179,17 @@ class ArticleRow(Base):
     published_at: Mapped[str | None] = mapped_column(String(32), index=True)
     updated_at: Mapped[str | None] = mapped_column(String(32))
     category: Mapped[str | None] = mapped_column(Text, index=True)
-    layout: Mapped[str] = mapped_column(String(16))
+    layout: Mapped[str] = mapped_column(String(16), index=True)
     parser_version: Mapped[str] = mapped_column(String(64), index=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     first_seen_at: Mapped[datetime] = mapped_column(UTCTimestamp)
     last_seen_at: Mapped[datetime] = mapped_column(UTCTimestamp)
     raw_page_id: Mapped[int | None] = mapped_column(ForeignKey("raw_page.id"), index=True)
+    # How the parser read the stored version (record.Provenance), outside the record: a JSON
+    # object of field → rule (`layout:…`, `metadata:…`, `generic:…`, `url:…`, `none`) and its
+    # confidence in the whole page, 0 to 1. NULL for articles stored before parsers said.
+    field_sources: Mapped[str | None] = mapped_column(Text)
+    confidence: Mapped[float | None] = mapped_column(Float, index=True)
 
 
 class _ArticlePart:

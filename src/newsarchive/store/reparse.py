@@ -70,7 +70,8 @@ def article_captures(
 def reread_article(
     session: Session, article_id: int, article: Article, *, searchable: bool
 ) -> Reread:
-    """Overwrite the stored record of `article_id` with `article`, read from the same capture."""
+    """Overwrite the stored record of `article_id` with `article`, read from the same capture,
+    and how it was read (also when the record is unchanged)."""
     row = session.get(ArticleRow, article_id)
     if row is None:
         return Reread(refused="article no longer in the archive")
@@ -84,6 +85,10 @@ def reread_article(
         if taken is not None:
             return Reread(refused=f"now reads as {article.url}, another archived article")
     row.parser_version = article.parser_version
+    # How the fields were read is the parser's, not the page's: kept whether or not the
+    # record changed.
+    for name, value in articles.provenance_values(article).items():
+        setattr(row, name, value)
     if changed:
         articles.rewrite_article(session, row, article)
         if searchable:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from .models import (
@@ -82,6 +82,33 @@ def archive_stats(session: Session, file_bytes: int | None) -> ArchiveStats:
         ),
         file_bytes=file_bytes,
         last_crawl=_last_crawl(session),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class GenericReads:
+    """How much of the archive the generic reader read (layout `generic`, or a confidence below
+    a bound): of all its articles, and which of the latest stored ones."""
+
+    read: int
+    articles: int
+    latest: list[tuple[str, bool]]  # (url, read generically), oldest first
+
+
+def generic_reads(session: Session, below: float, latest: int) -> GenericReads:
+    generic = or_(ArticleRow.layout == "generic", ArticleRow.confidence < below)
+    last = session.execute(
+        select(ArticleRow.url, ArticleRow.layout, ArticleRow.confidence)
+        .order_by(ArticleRow.id.desc())
+        .limit(latest)
+    ).all()
+    return GenericReads(
+        read=_count(session, ArticleRow.id, generic),
+        articles=_count(session, ArticleRow.id),
+        latest=[
+            (url, layout == "generic" or (confidence is not None and confidence < below))
+            for url, layout, confidence in reversed(last)
+        ],
     )
 
 
