@@ -51,6 +51,7 @@ _TEASERS = ", ".join(site.GENERIC.teasers)
 _GENERIC_TEASERS = ", ".join(site.GENERIC.not_body)
 _MIN_BODY_META = 80  # characters of prose, for a page whose metadata says it is an article
 _MIN_SAPO = 40  # characters: a shorter lead-classed text on a generic page is a label
+_LOGO_BOX = 100  # characters a logo box holds besides the heading (a slogan, a date)
 _NEAR_TEXTS = 12  # texts after the title looked at for its date
 _MAX_DATE_LINE = 60  # characters: a line no longer than this holding a date is a date line
 _LIST_LABEL = 40  # characters of a link list's own text besides its links ("Từ khóa:")
@@ -264,7 +265,7 @@ class _Page:
     def _generic_body(self, title: LexborNode | None) -> _Found | None:
         """The body of a page no layout knows: `itemprop=articleBody` where it holds prose, else
         the block of the page's structure holding most of its prose. None for a listing."""
-        guess = guess_body(self.tree, self._not_body, title, self._order)
+        guess = guess_body(self.tree, self._not_body, title, self._order, self.url)
         if guess is None:
             return None
         # A list of teasers is a listing even where `og:type` says article (some sites say it of
@@ -293,7 +294,7 @@ class _Page:
         before the title when the body holds it (kicker, breadcrumb, share bar)."""
         if not found.generic:
             return frozenset()
-        skip = set(self._used) | teaser_summaries(found.body, self._not_body)
+        skip = set(self._used) | teaser_summaries(found.body, self._not_body, self.url)
         if title is not None and within(title, found.body):
             skip.add(title.mem_id)
             line: LexborNode | None = title
@@ -392,9 +393,9 @@ class _Page:
 
     def _is_logo(self, node: LexborNode) -> bool:
         """An h1 that names the site: in a logo box, or holding nothing but a link home."""
-        if lies_in(node, site.GENERIC.logo):
-            return True
         text = clean(node.text(deep=True))
+        if self._in_logo_box(node, len(text)):
+            return True
         if folded_key(text) in site.PUBLISHER_NAMES:
             return True
         anchor = node.css_first("a[href]")
@@ -404,6 +405,17 @@ class _Page:
             and urlsplit(link_url(anchor.attributes.get("href") or "", self.url) or "").path
             in ("", "/")
         )
+
+    def _in_logo_box(self, node: LexborNode, own: int) -> bool:
+        """Whether a small box around the node is marked as the logo or brand (a page whose
+        `<body>` carries `wp-custom-logo` is no logo box)."""
+        logos = self._marks.ids(", ".join(site.GENERIC.logo))
+        current: LexborNode | None = node
+        while current is not None and current.tag not in ("body", "html"):
+            if current.mem_id in logos:
+                return len(clean(current.text(deep=True))) <= own + _LOGO_BOX
+            current = current.parent
+        return False
 
     def _sapo(self, found: _Found) -> str | None:
         for node, rule in self._field_nodes("sapo", found):
@@ -671,7 +683,7 @@ class _Page:
         for node, rule in self._candidates(getattr(site.GENERIC, name), found, "generic"):
             if found.generic and (
                 lies_in(node, ("figure", "figcaption"))
-                or (root is not None and in_teaser(node, root))
+                or (root is not None and in_teaser(node, root, self.url))
             ):
                 continue
             yield node, rule

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..site.layouts import GENERIC
+from ..site.urls import link_url
 from .marks import within
 from .text import clean
 
@@ -69,6 +70,7 @@ def guess_body(
     excluded: frozenset[int],
     title: LexborNode | None,
     order: dict[int, int],
+    url: str,
 ) -> BodyGuess | None:
     """The container most likely to be the article body. `excluded`: ids of nodes whose
     subtrees are no body (chrome, asides, comments); `order`: document positions, to prefer
@@ -81,7 +83,7 @@ def guess_body(
     prose = teasers = 0
     for block, length in _prose_blocks(root, excluded):
         # A teaser's summary is prose too, but of another article: it scores nothing.
-        if in_teaser(block, root):
+        if in_teaser(block, root, url):
             teasers += length
             continue
         prose += length
@@ -108,18 +110,18 @@ def guess_body(
     best = nodes[best_id]
     best = _with_siblings(_widened(best, final, nodes), final)
     inside = _loose_length(best) + sum(
-        length for block, length in _prose_blocks(best, excluded) if not in_teaser(block, root)
+        length for block, length in _prose_blocks(best, excluded) if not in_teaser(block, root, url)
     )
     return BodyGuess(best, final[best_id], inside, teasers)
 
 
-def teaser_summaries(container: LexborNode, excluded: frozenset[int]) -> set[int]:
+def teaser_summaries(container: LexborNode, excluded: frozenset[int], url: str) -> set[int]:
     """Ids of the teasers' summaries inside a body: a related list with summaries is no text of
     the article."""
     return {
         block.mem_id
         for block, _ in _prose_blocks(container, excluded)
-        if in_teaser(block, container)
+        if in_teaser(block, container, url)
     }
 
 
@@ -272,7 +274,7 @@ def _with_siblings(best: LexborNode, final: dict[int, float]) -> LexborNode:
     return best
 
 
-def in_teaser(block: LexborNode, container: LexborNode) -> bool:
+def in_teaser(block: LexborNode, container: LexborNode, url: str) -> bool:
     """Whether the block is part of a teaser (its summary, its date): a small item of the
     container (up to three levels up, holding little besides the two) also holds a link
     standing alone that names another page (a heading link, or a link that is all its line)."""
@@ -285,7 +287,7 @@ def in_teaser(block: LexborNode, container: LexborNode) -> bool:
         if size > own + _MAX_TITLE + _TEASER_SLACK:
             return False  # too big for a teaser, and so is every item further up
         for anchor in item.css("a[href]"):
-            if within(anchor, block) or not _stands_alone(anchor):
+            if within(anchor, block) or not _stands_alone(anchor, url):
                 continue
             if size <= own + len(clean(anchor.text(deep=True))) + _TEASER_SLACK:
                 return True
@@ -293,8 +295,12 @@ def in_teaser(block: LexborNode, container: LexborNode) -> bool:
     return False
 
 
-def _stands_alone(anchor: LexborNode) -> bool:
-    """A link naming a page by itself: in a heading, or the whole text of its block."""
+def _stands_alone(anchor: LexborNode, url: str) -> bool:
+    """A link naming another page by itself: in a heading, or the whole text of its block (a
+    link to the page itself, its comments or its date, names none)."""
+    href = (anchor.attributes.get("href") or "").strip()
+    if not href or href.startswith("#") or link_url(href, base=url) == url:
+        return False
     text = clean(anchor.text(deep=True))
     if _in_heading(anchor):
         return bool(text)

@@ -110,6 +110,9 @@ GENERIC = Layout(
         "[class*=brief]",
         "[id*=brief]",
         "[class*=desc]",
+        "[class*=excerpt i]",
+        "[class*=chapeau i]",
+        "[class*=standfirst i]",
     ),
     date=(
         '[itemprop="datePublished"]',
