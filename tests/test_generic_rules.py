@@ -261,3 +261,22 @@ def test_a_byline_box_gives_every_name_and_none_of_its_date_or_buttons() -> None
         f"<a>Chia sẻ</a></div></div>{paragraphs()}"
     )
     assert parse_article(html, URL).authors == ("Minh Hà", "Hoàng Nam")
+
+
+def test_a_page_wrapped_whole_in_one_form_still_has_a_body() -> None:
+    html = (
+        page(f"<h1>Tuyến phố đi bộ mới</h1>{paragraphs()}")
+        .replace("<body>", '<body><form id="form1" method="post" action="./x.aspx">')
+        .replace("</body>", "</form></body>")
+    )
+    assert list(parse_article(html, URL).paragraphs) == PROSE
+
+
+def test_a_topic_page_that_json_ld_calls_a_collection_is_a_listing_despite_its_intro() -> None:
+    intro = "".join(f"<p>{text}</p>" for text in PROSE[:2])
+    ld = '{"@context":"https://schema.org","@type":"CollectionPage","name":"Quy hoạch"}'
+    html = page(f'<h1>Quy hoạch đô thị</h1><div class="intro">{intro}</div>{TEASERS}{TEASERS}',
+                head=f'<script type="application/ld+json">{ld}</script>', aside="")  # fmt: skip
+    with pytest.raises(NotAnArticle) as refused:
+        parse_article(html, "https://kinhtedothi.vn/chu-de/quy-hoach-do-thi.htm")
+    assert refused.value.kind == "listing"

@@ -270,7 +270,7 @@ class _Page:
             return None
         # A list of teasers is a listing even where `og:type` says article (some sites say it of
         # every page); only metadata written for this one page outweighs it.
-        if guess.is_listing and not one_article(self.tree, self.meta):
+        if guess.is_listing(said=self.meta.collection) and not one_article(self.tree, self.meta):
             return None
         if not guess.is_body and not (self.meta.is_article and guess.prose >= _MIN_BODY_META):
             return None
@@ -281,7 +281,11 @@ class _Page:
 
     @functools.cached_property
     def _not_body(self) -> frozenset[int]:
-        return self._marks.ids(", ".join(site.GENERIC.not_body + site.GENERIC.noise))
+        """What is never the body: chrome, widgets, noise; but never what holds the title (an
+        ASP.NET page wraps itself whole in one `<form>`)."""
+        excluded = self._marks.ids(", ".join(site.GENERIC.not_body + site.GENERIC.noise))
+        title = self._title_node
+        return excluded - ancestry(title) if title is not None else excluded
 
     @functools.cached_property
     def _order(self) -> dict[int, int]:

@@ -16,6 +16,7 @@ _ARTICLE_TYPES = frozenset(
 )
 
 
+_COLLECTION_TYPES = frozenset({"CollectionPage", "ItemList", "SearchResultsPage"})
 _MICRODATA_ARTICLE = ", ".join(
     f'[itemtype$="schema.org/{kind}"]' for kind in sorted(_ARTICLE_TYPES)
 )
@@ -28,6 +29,9 @@ class Metadata:
     article: dict[str, Any] = field(default_factory=dict)  # the JSON-LD article object
     breadcrumb: tuple[str, ...] = ()  # JSON-LD BreadcrumbList names, in order
     is_article: bool = False  # JSON-LD or og:type says so
+    collection: bool = (
+        False  # JSON-LD says a list of pages (CollectionPage, ItemList) and no article
+    )
 
     def get(self, *names: str) -> str | None:
         for name in names:
@@ -88,14 +92,17 @@ def read_metadata(tree: LexborHTMLParser) -> Metadata:
 
     article: dict[str, Any] = {}
     breadcrumb: list[str] = []
+    collection = False
     for obj in _json_ld_objects(tree):
         types = _types(obj)
+        collection |= bool(types & _COLLECTION_TYPES)
         if not article and types & _ARTICLE_TYPES:
             article = obj
         elif not breadcrumb and "BreadcrumbList" in types:
             breadcrumb = _breadcrumb_names(obj)
     is_article = bool(article) or meta.get("og:type", "").lower() == "article"
-    return Metadata(canonical, meta, article, tuple(breadcrumb), is_article)
+    collection = collection and not article
+    return Metadata(canonical, meta, article, tuple(breadcrumb), is_article, collection)
 
 
 def one_article(tree: LexborHTMLParser, meta: Metadata) -> bool:

@@ -52,17 +52,19 @@ class BodyGuess:
     prose: int  # characters of prose inside, teasers' summaries left out
     teasers: int  # characters of teasers' summaries on the whole page
 
-    @property
-    def is_listing(self) -> bool:
+    def is_listing(self, *, said: bool = False) -> bool:
         """Teasers' summaries outweigh a short best body many times over: a list of articles
-        (an article's own teaser lists may outweigh its body, when that is short)."""
+        (an article's own teaser lists may outweigh its body, when that is short). Where the
+        page's metadata says it is a list of pages (`said`), outweighing it is enough."""
+        if said:
+            return self.teasers > self.prose
         if self.prose < _SHORT_BODY:
             return self.teasers > _TEASER_RATIO * self.prose
         return self.teasers > _TEASER_RATIO_LONG * self.prose
 
     @property
     def is_body(self) -> bool:
-        return self.prose >= _MIN_BODY and not self.is_listing
+        return self.prose >= _MIN_BODY and not self.is_listing()
 
 
 def guess_body(

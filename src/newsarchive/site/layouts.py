@@ -113,6 +113,7 @@ GENERIC = Layout(
         "[class*=excerpt i]",
         "[class*=chapeau i]",
         "[class*=standfirst i]",
+        "[class*=tomtat i], [class*=tom-tat i]",  # "tóm tắt"
     ),
     date=(
         '[itemprop="datePublished"]',
@@ -129,12 +130,14 @@ GENERIC = Layout(
         "[class*=byline]",
         'a[rel="author"]',
         "[data-testid*=byline i], [data-component*=byline i]",
+        "[class*=tacgia i], [class*=tac-gia i], [class*=tac_gia i]",  # "tác giả"
     ),
     tags=(
         "[class*=tag] a",
         "[class*=keyword] a",
         'a[rel="tag"]',
         "[data-component*=tag i] a, [data-testid*=tag i] a",
+        "[class*=tukhoa i] a, [class*=tu-khoa i] a",  # "từ khóa"
     ),
     breadcrumb=(
         "[class*=breadcrumb] a, [class*=breadcrumb] .active, [class*=breadcrumb] [aria-current]",
