@@ -5,9 +5,9 @@ Sizes and switches come from the environment, for quicker runs:
 
 | variable | default | what |
 |---|---|---|
-| BENCH_ONLY | all | comma list of parse, fidelity, store, crawl, memory, search |
+| BENCH_ONLY | all | comma list of parse, fidelity (page sets too), store, crawl, memory, search |
 | BENCH_PARSE_REPEAT | 30 | timed runs per page for newsarchive and the bare parse |
-| BENCH_RIVAL_REPEAT | 5 | timed runs per page for trafilatura and newspaper4k |
+| BENCH_RIVAL_REPEAT | 5 | timed runs per page for the rivals (trafilatura, newspaper4k, goose3) |
 | BENCH_STORE_ARTICLES | 2000 | new articles written through the store |
 | BENCH_STORE_UPDATES | 500 | of them written again, changed |
 | BENCH_CRAWL_ARTICLES | 5000 | articles in the crawled replica (and the smaller memory crawl) |
@@ -16,6 +16,9 @@ Sizes and switches come from the environment, for quicker runs:
 | BENCH_CONCURRENCY | 4 | requests in flight, for the crawl and its floor alike |
 | BENCH_PROFILE | 1 | 0: no profiles of the bars not met |
 | BENCH_OUT | bench/results.md | where the results go |
+
+The fidelity benchmark alone, page sets included, without touching bench/results.md:
+`BENCH_ONLY=fidelity BENCH_OUT=/tmp/fidelity.md .venv/bin/python -m bench`.
 """
 
 from __future__ import annotations
@@ -26,7 +29,17 @@ import time
 from pathlib import Path
 
 from . import crawl_speed, fidelity, parse_speed, rivals, search_speed, store_speed
-from .common import CACHE, ROOT, Outcome, env_int, fixture_articles, load_average, machine
+from .common import (
+    CACHE,
+    ROOT,
+    Outcome,
+    SetError,
+    env_int,
+    fixture_articles,
+    generic_sets,
+    load_average,
+    machine,
+)
 
 ALL = ("parse", "fidelity", "store", "crawl", "memory", "search")
 
@@ -56,6 +69,10 @@ def main() -> None:
     for reason in absent.values():
         print(f"bench: {reason}: its columns are left out", flush=True)
     pages = fixture_articles()
+    try:
+        sets = generic_sets() if "fidelity" in chosen else []
+    except SetError as exc:
+        raise SystemExit(f"bench: a page set of fixtures/generic/ cannot be read: {exc}") from None
     outcomes: list[Outcome] = []
     load_at_start = load_average()
     began = time.perf_counter()
@@ -77,7 +94,7 @@ def main() -> None:
                     )
                 )
             elif name == "fidelity":
-                outcomes.append(fidelity.run(pages, rivals=found))
+                outcomes.append(fidelity.run(pages, rivals=found, sets=sets))
             elif name == "store":
                 outcomes.append(
                     store_speed.run(
@@ -146,8 +163,9 @@ METHOD = """## How each figure is measured
 1. **Parse**: per fixture article page (`fixtures/site/*.html` with an expected record), the median
    of repeated timed calls on the page's bytes: `parse_article(bytes, url)`, the bare
    `LexborHTMLParser(bytes)` (the floor), trafilatura's `bare_extraction` (metadata on, its default
-   extraction) and newspaper4k's `Article.download(input_html=…)` + `parse()` (no network: any
-   connection off 127.0.0.1 is refused while the rivals run). The figure is the median over pages.
+   extraction), newspaper4k's `Article.download(input_html=…)` + `parse()` and goose3's
+   `Goose.extract(raw_html=…)` (no network: any connection off 127.0.0.1 is refused while the
+   rivals run). The figure is the median over pages.
    A bar not met brings a py-spy profile, with what the calls into Lexbor alone cost.
 2. **Fidelity**: newsarchive's whole record against the expected JSON, field by field, exactly.
    The rivals only on the fields they have (title, description → sapo, text → body, date, authors,
@@ -155,6 +173,16 @@ METHOD = """## How each figure is measured
    folded, authors and tags as sets): their share is an upper bound. Body token F1: 4-gram
    shingles over `\\w+` tokens of the NFC text, per page, averaged. Leaks: an expected caption or
    related title found in a tool's body. Dates: right to the minute and written with `+07:00`.
+   **By page set**: the fixture articles (`site`), the same pages read by newsarchive with
+   `layouts=()` (`site-generic`: the generic reader alone; the rivals have no layouts, so their
+   figures are those of `site`), then every set of `fixtures/generic/` (pages the parser was not
+   written from: redesigns of the site, variants of its layouts, other news sites), each tool on
+   each set: body F1 (mean over its articles), titles right (NFC, whitespace folded), published
+   times right (to the minute once converted to `+07:00`; a naive or date-only time is wrong),
+   pages with a leak, article pages refused (newsarchive: `NotAnArticle`; a rival: no body), and
+   the set's other pages (listings, tags): refused by newsarchive, or given a body by a rival.
+   newsarchive's bar per set: title and time right on every article, body F1 at least the best
+   rival's, no leak, every other page refused (and on `site`, every field exact).
 3. **Store**: generated articles (pages, records and what a crawl's reading worker prepares for
    the store, `prepare`, made before the clock starts; `prepare` is timed on its own below) written
    through `Archive.record_fetches` into a new SQLite archive, as many per transaction as a crawl

@@ -19,6 +19,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures" / "site"
+GENERIC = ROOT / "fixtures" / "generic"  # page sets written for the generic reader
+SITE_SET = "site"  # the fixture articles of FIXTURES, read as the parser reads them
+GENERIC_ONLY_SET = "site-generic"  # the same pages read by the generic reader alone (layouts=())
 CACHE = Path(__file__).resolve().parent / ".cache"
 REPLICA_SCRIPT = ROOT / "tests" / "replica.py"
 
@@ -30,6 +33,7 @@ class FixtureArticle:
     name: str
     html: bytes
     expected: dict[str, Any]
+    fetched: str = ""  # the URL the page was fetched from, where it is not its replica path
 
     @property
     def url(self) -> str:
@@ -37,8 +41,9 @@ class FixtureArticle:
 
     @property
     def fetched_url(self) -> str:
-        """The URL the page was fetched from: its path in the replica on the site's host."""
-        return f"https://kinhtedothi.vn/{self.name}.html"
+        """The URL the page was fetched from: as its set lists it, else its path in the replica
+        on the site's host."""
+        return self.fetched or f"https://kinhtedothi.vn/{self.name}.html"
 
 
 def fixture_articles(limit: int | None = None) -> list[FixtureArticle]:
@@ -51,6 +56,108 @@ def fixture_articles(limit: int | None = None) -> list[FixtureArticle]:
             FixtureArticle(name, page.read_bytes(), json.loads(expected.read_text("utf-8")))
         )
     return found[:limit] if limit is not None else found
+
+
+@dataclass(frozen=True)
+class SetEntry:
+    """One line of a page set's `pages.json`: a page's file, the URL it was fetched from and
+    what it is (`article`, `listing`, `tag`, ...), before the page itself is read."""
+
+    set_name: str
+    file: str
+    url: str
+    kind: str
+    folder: Path
+
+    @property
+    def name(self) -> str:
+        return self.file.removesuffix(".html")
+
+    @property
+    def id(self) -> str:
+        """`set/page`: how benchmarks and tests name the page."""
+        return f"{self.set_name}/{self.name}"
+
+    @property
+    def is_article(self) -> bool:
+        return self.kind == "article"
+
+    def load(self) -> FixtureArticle | FixturePage:
+        """The page with its expected record (an article) or its kind (any other page); a file
+        that is missing or unreadable raises `SetError` naming it."""
+        try:
+            html = (self.folder / self.file).read_bytes()
+            if not self.is_article:
+                return FixturePage(self.name, html, self.url, self.kind)
+            expected_file = self.folder / (self.name + ".expected.json")
+            expected = json.loads(expected_file.read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            raise SetError(f"{self.id}: {exc}") from exc
+        if not isinstance(expected, dict):
+            raise SetError(f"{self.id}: {expected_file.name} does not hold one JSON object")
+        return FixtureArticle(self.name, html, expected, self.url)
+
+
+@dataclass(frozen=True)
+class FixturePage:
+    """A page of a set that is not an article (a listing, a tag page, ...): the parser must
+    refuse it with `NotAnArticle`."""
+
+    name: str
+    html: bytes
+    fetched_url: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class PageSet:
+    """A set of pages read together: its article pages (with their expected records) and its
+    other pages. `generic_only`: newsarchive reads them with `layouts=()`."""
+
+    name: str
+    articles: list[FixtureArticle]
+    others: list[FixturePage] = field(default_factory=list)
+    generic_only: bool = False
+
+
+class SetError(ValueError):
+    """A page set that cannot be read as its `pages.json` says: the message names the page."""
+
+
+def generic_set_names(root: Path = GENERIC) -> list[str]:
+    """The page sets under `root` (every folder holding a `pages.json`), in name order."""
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / "pages.json").is_file())
+
+
+def set_entries(name: str, root: Path = GENERIC) -> list[SetEntry]:
+    """The pages `root/name/pages.json` lists, in its order (nothing is read but the list)."""
+    listing = root / name / "pages.json"
+    try:
+        raw = json.loads(listing.read_text("utf-8"))
+        entries = [
+            SetEntry(name, str(item["file"]), str(item["url"]), str(item["kind"]), root / name)
+            for item in raw
+        ]
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise SetError(f"{name}/pages.json: {exc!r}") from exc
+    return entries
+
+
+def generic_sets(root: Path = GENERIC) -> list[PageSet]:
+    """Every page set under `root` (fixtures/generic/ by default), in name order, read whole."""
+    found = []
+    for name in generic_set_names(root):
+        pages = [entry.load() for entry in set_entries(name, root)]
+        found.append(
+            PageSet(
+                name,
+                [p for p in pages if isinstance(p, FixtureArticle)],
+                [p for p in pages if isinstance(p, FixturePage)],
+            )
+        )
+    return found
 
 
 @dataclass

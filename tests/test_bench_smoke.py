@@ -3,16 +3,25 @@ here. The rival tools come with the `bench` extra, which `make test` installs.""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import sys
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import crawl_speed, fidelity, parse_speed, rivals, search_speed, store_speed  # noqa: E402
-from bench.common import fixture_articles  # noqa: E402
+from bench.common import (  # noqa: E402
+    FIXTURES,
+    FixtureArticle,
+    FixturePage,
+    PageSet,
+    fixture_articles,
+    generic_sets,
+)
 from bench.generate import GENERATOR_VERSION, Replica, cached_site  # noqa: E402
 from bench.profiling import LIBRARY_PLACES, PARSE_RULES, summarize  # noqa: E402
 from newsarchive import parse_article  # noqa: E402
@@ -74,11 +83,64 @@ def test_the_rival_tools_read_the_pages_they_are_given() -> None:
     pages = fixture_articles(2)
     speed = parse_speed.run(pages, repeat=1, rival_repeat=1, rivals=found, profile=False)
     assert [f.what for f in speed.figures][1:] == [
-        f"`parse_article` vs {name}" for name in ("trafilatura", "newspaper4k")
+        f"`parse_article` vs {name}" for name in ("trafilatura", "newspaper4k", "goose3")
     ]
-    scores = fidelity.run(pages, rivals=found).numbers
+    listing_html = (FIXTURES / "kinh-te" / "index.html").read_bytes()
+    listing = FixturePage("kinh-te", listing_html, "https://kinhtedothi.vn/kinh-te/", "listing")
+    tiny = PageSet("tiny", pages, [listing])
+    scores = fidelity.run(pages, rivals=found, sets=[tiny]).numbers
     for name in found:
         assert scores[f"fidelity_{name}"]["f1"] > 0.5  # they read the body, not an empty page
+        by_set = scores["fidelity_sets"]["tiny"]["tools"][name]
+        assert by_set["f1"] > 0.5 and by_set["refused"] == 0
+        assert by_set["others_with_body"] in (0, 1)  # they never refuse; some find no body
+    ours = scores["fidelity_sets"]["tiny"]["tools"]["newsarchive"]
+    assert ours["others_refused"] == 1 and ours["titles"] == ours["dates"] == 2
+
+
+def test_page_sets_are_read_from_their_folders_in_name_order(tmp_path: Path) -> None:
+    site = fixture_articles(1)[0]
+    for name in ("b-set", "a-set"):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "one.html").write_bytes(site.html)
+        (folder / "one.expected.json").write_text(json.dumps(site.expected), "utf-8")
+        (folder / "tags.html").write_text("<html><body>tags</body></html>", "utf-8")
+        listing = [
+            {"file": "one.html", "url": "https://kinhtedothi.vn/x.html", "kind": "article"},
+            {"file": "tags.html", "url": "https://kinhtedothi.vn/tags/x", "kind": "tag"},
+        ]
+        (folder / "pages.json").write_text(json.dumps(listing), "utf-8")
+    (tmp_path / "being-written").mkdir()  # no pages.json yet: not a set
+    sets = generic_sets(tmp_path)
+    assert [s.name for s in sets] == ["a-set", "b-set"]
+    (article,) = sets[0].articles
+    assert isinstance(article, FixtureArticle) and article.expected == site.expected
+    assert article.fetched_url == "https://kinhtedothi.vn/x.html"
+    assert [(p.name, p.kind) for p in sets[0].others] == [("tags", "tag")]
+
+
+def test_the_fidelity_benchmark_reports_each_page_set_against_its_bar() -> None:
+    pages = fixture_articles(2)
+    outcome = fidelity.run(pages, rivals={}, sets=[PageSet("tiny", pages)])
+    by_set = [f for f in outcome.figures if f.section == fidelity.SET_SECTION]
+    assert [f.what.split(":")[0] for f in by_set] == ["site", "site-generic", "tiny"]
+    assert by_set[0].met is True and by_set[2].met is True
+    assert outcome.numbers["fidelity_sets"]["site-generic"]["generic_only"] is True
+    assert any(line.startswith("| tiny | newsarchive | 2 | 1.000 |") for line in outcome.details)
+
+
+def test_a_rival_time_counts_once_it_is_in_hanoi_time() -> None:
+    assert fidelity.hanoi_minute("2025-06-12T02:15:00Z") == "2025-06-12T09:15+07:00"
+    assert fidelity.hanoi_minute("2025-06-12T09:15:59+0700") == "2025-06-12T09:15+07:00"
+    assert fidelity.hanoi_minute(datetime(2025, 6, 12, 2, 15, tzinfo=UTC)) == (
+        "2025-06-12T09:15+07:00"
+    )
+    for unsure in ("2025-06-12T09:15:00", "2025-06-12", "12/06/2025 09:15", "", None):
+        assert fidelity.hanoi_minute(unsure) is None
+    assert fidelity.same_minute("2025-06-12T02:15:00+00:00", "2025-06-12T09:15:00+07:00")
+    assert not fidelity.same_minute("2025-06-12T09:15:00", "2025-06-12T09:15:00+07:00")
+    assert fidelity.same_minute(None, None) and not fidelity.same_minute("2025-06-12", None)
 
 
 def test_body_token_f1_counts_four_word_shingles() -> None:
