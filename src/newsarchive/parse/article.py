@@ -44,7 +44,7 @@ _DATELINE = re.compile(site.DATELINE, re.IGNORECASE)
 _AUTHOR_ROLES = re.compile(site.AUTHOR_ROLES, re.IGNORECASE)
 _NAME_SPLIT = re.compile(r"\s*,\s*|\s+[-–]\s+|\s+và\s+")
 _SENTENCE_PUNCTUATION = re.compile(r"[.!?;…]$|[!?;]")
-_TITLE_SUFFIX = re.compile(r"\s+[-|–]\s+[^-|–]*(kinh tế|kinhtedothi)[^-|–]*$", re.IGNORECASE)
+_TITLE_SUFFIX = re.compile(site.TITLE_SUFFIX, re.IGNORECASE)
 _TEASERS = ", ".join(site.GENERIC.teasers)
 # On a page no layout knows, a field is read anywhere but in the chrome and the asides: class
 # names of teasers are too common in article markup ("story", "item") to trust there.
@@ -265,6 +265,10 @@ class _Page:
     def _generic_body(self, title: LexborNode | None) -> _Found | None:
         """The body of a page no layout knows: `itemprop=articleBody` where it holds prose, else
         the block of the page's structure holding most of its prose. None for a listing."""
+        if url_kind(self.url) == "listing":
+            return None  # a section's or the home's address is never an article's
+        if title is None and not self.meta.is_article:
+            return None  # no headline shown and no metadata saying article: no article to read
         guess = guess_body(self.tree, self._not_body, title, self._order, self.url)
         if guess is None:
             return None
@@ -274,7 +278,7 @@ class _Page:
             return None
         if not guess.is_body and not (self.meta.is_article and guess.prose >= _MIN_BODY_META):
             return None
-        marked = self.tree.css_first('[itemprop="articleBody"]')
+        marked = self.tree.css_first(", ".join(site.GENERIC.body))
         if marked is not None and (within(guess.node, marked) or within(marked, guess.node)):
             return _Found(site.GENERIC, marked, generic=True, rule="generic:itemprop articleBody")
         return _Found(site.GENERIC, guess.node, generic=True, rule="generic:structure")
@@ -686,7 +690,7 @@ class _Page:
         root = self.tree.body
         for node, rule in self._candidates(getattr(site.GENERIC, name), found, "generic"):
             if found.generic and (
-                lies_in(node, ("figure", "figcaption"))
+                lies_in(node, site.GENERIC.image_block[:1] + site.GENERIC.caption[:1])
                 or (root is not None and in_teaser(node, root, self.url))
             ):
                 continue

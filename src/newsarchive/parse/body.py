@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 from selectolax.lexbor import LexborNode
 
 from ..record import Image
-from ..site.layouts import GENERIC, INLINE_RELATED_LABELS, LAZY_IMAGE_ATTRS, RELATED_LABELS, Layout
+from ..site.layouts import (
+    GENERIC,
+    INLINE_RELATED_LABELS,
+    LAZY_IMAGE_ATTRS,
+    LAZY_PLACEHOLDER,
+    RELATED_LABELS,
+    Layout,
+)
 from .marks import Marks, has_descendant
 from .text import clean, clean_lines, folded_key
 
@@ -26,7 +33,7 @@ _BLOCK_TAGS = frozenset(
     "address article aside blockquote center dd details div dl dt fieldset figcaption figure "
     "footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section table ul".split()
 )
-_PLACEHOLDER = re.compile(r"^data:|blank\.(gif|png)|placeholder|lazy[-_]?load|spacer\.gif", re.I)
+_PLACEHOLDER = re.compile(LAZY_PLACEHOLDER, re.I)
 _RIGHT_ALIGNED = re.compile(r"text-align\s*:\s*right", re.I)
 _HEADINGS = frozenset("h2 h3 h4 h5 h6".split())
 _BOX_LABELS = frozenset((*INLINE_RELATED_LABELS, *RELATED_LABELS))

@@ -38,6 +38,7 @@ _MIN_BODY = 200  # characters of prose before a container counts as an article b
 _TEASER_RATIO = 3  # teasers' prose this many times a short body's: a listing
 _TEASER_RATIO_LONG = 8  # ... or this many times a longer one's
 _SHORT_BODY = 600  # characters of prose
+_MANY_TITLES = 12  # teasers' titles on a page whose text is short: a listing
 _MIN_TEASERS = 4
 _TITLE_WORDS = 4  # a link text this long names an article
 _ALONE = 0.5  # a link this much of its line stands alone: it names a page
@@ -51,11 +52,14 @@ class BodyGuess:
     score: float
     prose: int  # characters of prose inside, teasers' summaries left out
     teasers: int  # characters of teasers' summaries on the whole page
+    titles: int = 0  # links standing alone that name other pages, outside chrome and asides
 
     def is_listing(self, *, said: bool = False) -> bool:
         """Teasers' summaries outweigh a short best body many times over: a list of articles
         (an article's own teaser lists may outweigh its body, when that is short). Where the
         page's metadata says it is a list of pages (`said`), outweighing it is enough."""
+        if self.titles >= _MANY_TITLES and self.prose < _MIN_BODY * 2:
+            return True  # a list of titles under a short introduction
         if said:
             return self.teasers > self.prose
         if self.prose < _SHORT_BODY:
@@ -114,7 +118,31 @@ def guess_body(
     inside = _loose_length(best) + sum(
         length for block, length in _prose_blocks(best, excluded) if not in_teaser(block, root, url)
     )
-    return BodyGuess(best, final[best_id], inside, teasers)
+    return BodyGuess(best, final[best_id], inside, teasers, _title_links(root, excluded, url))
+
+
+def _title_links(root: LexborNode, excluded: frozenset[int], url: str) -> int:
+    """How many distinct pages the page names by a link standing alone (a teaser's title),
+    outside what is never the body (chrome, asides)."""
+    named: set[str] = set()
+    for anchor in root.css("a[href]"):
+        href = anchor.attributes.get("href") or ""
+        if href in named or _inside(anchor, excluded):
+            continue
+        if len(clean(anchor.text(deep=True)).split()) >= _TITLE_WORDS and _stands_alone(
+            anchor, url
+        ):
+            named.add(href)
+    return len(named)
+
+
+def _inside(node: LexborNode, ids: frozenset[int]) -> bool:
+    current: LexborNode | None = node
+    while current is not None:
+        if current.mem_id in ids:
+            return True
+        current = current.parent
+    return False
 
 
 def teaser_summaries(container: LexborNode, excluded: frozenset[int], url: str) -> set[int]:

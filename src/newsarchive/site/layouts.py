@@ -89,17 +89,9 @@ LAYOUTS: tuple[Layout, ...] = (A, C, B)
 # layouts (then `layout` is "generic").
 GENERIC = Layout(
     name="generic",
-    body=(
-        '[itemprop="articleBody"]',
-        "article [class*=content]",
-        "article [class*=body]",
-        "[class*=article-content]",
-        "[class*=detail-content]",
-        "[class*=__content]",
-        "[class*=content-detail]",
-        "[id*=content]",
-        "article",
-    ),
+    # The body as the page marks it; where it does not, the block holding most of the page's
+    # prose (parse/structure.py), with `body_cues` and `not_body` below as nudges and fences.
+    body=('[itemprop="articleBody"]',),
     title=('[itemprop="headline"]', "article h1", "h1"),
     sapo=(
         '[itemprop="description"]',
@@ -114,6 +106,7 @@ GENERIC = Layout(
         "[class*=chapeau i]",
         "[class*=standfirst i]",
         "[class*=tomtat i], [class*=tom-tat i]",  # "tóm tắt"
+        "h1 + h2",  # a lead set as a subtitle right under the headline
     ),
     date=(
         '[itemprop="datePublished"]',
@@ -347,6 +340,10 @@ CHALLENGE_TEXTS: tuple[str, ...] = (
     "cf-challenge",
     "ddos protection",
 )
+# A lazy image's placeholder address, not its own.
+LAZY_PLACEHOLDER = r"^data:|blank\.(gif|png)|placeholder|lazy[-_]?load|spacer\.gif"
+# The site's name after a metadata title: "... - Báo Kinh tế & Đô thị".
+TITLE_SUFFIX = r"\s+[-|–]\s+[^-|–]*(kinh tế|kinhtedothi)[^-|–]*$"
 # Lazy images keep their real address in one of these.
 LAZY_IMAGE_ATTRS: tuple[str, ...] = (
     "data-src",
