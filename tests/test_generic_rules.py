@@ -280,3 +280,29 @@ def test_a_topic_page_that_json_ld_calls_a_collection_is_a_listing_despite_its_i
     with pytest.raises(NotAnArticle) as refused:
         parse_article(html, "https://kinhtedothi.vn/chu-de/quy-hoach-do-thi.htm")
     assert refused.value.kind == "listing"
+
+
+def test_a_list_of_titles_under_a_short_introduction_is_a_listing() -> None:
+    titles = "".join(
+        f'<li><a href="/di-san/di-tich-so-{i}-cua-ha-noi-a80{i:04d}.htm">Di tích số {i} của Hà Nội '
+        "được xếp hạng cấp quốc gia</a> <span>10/01/2026</span></li>"
+        for i in range(20)
+    )
+    html = page(f"<h1>Di sản</h1><p>{PROSE[0]}</p><ul>{titles}</ul>", aside="")
+    with pytest.raises(NotAnArticle) as refused:
+        parse_article(html, "https://kinhtedothi.vn/di-san/trang-chu-de.htm")
+    assert refused.value.kind == "listing"
+
+
+def test_a_page_showing_no_headline_and_saying_no_article_is_none() -> None:
+    html = page(f"<div>{paragraphs()}</div>", head='<meta property="og:title" content="Trang chủ">')
+    with pytest.raises(NotAnArticle):
+        parse_article(html, URL)
+
+
+def test_a_subtitle_under_the_headline_is_the_lead() -> None:
+    lead = "Quận Hoàn Kiếm thí điểm mở thêm một tuyến phố đi bộ nối hồ Gươm với chợ Đồng Xuân."
+    html = page(f"<article><h1>Tuyến phố đi bộ mới</h1><h2>{lead}</h2>{paragraphs()}</article>")
+    article = parse_article(html, URL)
+    assert article.sapo == lead
+    assert list(article.paragraphs) == PROSE
