@@ -259,3 +259,20 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def unknown_layout_page(n: int) -> str:
+    """An article in a template no layout's rules know, with JSON-LD (headline, date): the
+    generic reader reads it; no author, no section, no tags."""
+    return f"""<!doctype html><html lang="vi"><head><meta charset="utf-8">
+<title>Bài số {n} trong bố cục mới - Kinh tế &amp; Đô thị</title>
+<script type="application/ld+json">{{"@context": "https://schema.org", "@type": "NewsArticle",
+"headline": "Bài số {n} trong bố cục mới",
+"datePublished": "2026-01-{n % 28 + 1:02d}T08:00:00+07:00"}}</script>
+</head><body><div class="khung-trang-moi">
+<article class="noi-dung-moi"><h1>Bài số {n} trong bố cục mới</h1>
+<p>Đoạn mở đầu của bài số {n}, viết trong bố cục mà chưa quy tắc nào của trang biết đến cả.</p>
+<p>Đoạn thứ hai của bài số {n} đủ dài để bộ đọc chung nhận ra đây là thân của một bài báo.</p>
+<p>Đoạn cuối của bài số {n} khép lại bài viết, không tác giả, không chuyên mục, không thẻ.</p>
+</article></div></body></html>
+"""

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from replica import start_replica
+from replica import start_replica, unknown_layout_page
 
 from newsarchive.cli import run as cli
 from newsarchive.crawl import PRIORITY
@@ -23,23 +23,6 @@ from newsarchive.store import Archive, Candidate, GenericReads
 SITE = Path(__file__).resolve().parent.parent / "fixtures" / "site"
 SITE_ROOT = "https://kinhtedothi.vn"
 CONFIG = "[fetch]\ndelay = 0.0\nbackoff_base = 0.01\nbackoff_max = 0.05\nretries = 0\n"
-
-
-def unknown_layout_page(n: int) -> str:
-    """An article in a template no layout's rules know, with JSON-LD: no author, no section,
-    no tags."""
-    return f"""<!doctype html><html lang="vi"><head><meta charset="utf-8">
-<title>Bài số {n} trong bố cục mới - Kinh tế &amp; Đô thị</title>
-<script type="application/ld+json">{{"@context": "https://schema.org", "@type": "NewsArticle",
-"headline": "Bài số {n} trong bố cục mới",
-"datePublished": "2026-01-{n % 28 + 1:02d}T08:00:00+07:00"}}</script>
-</head><body><div class="khung-trang-moi">
-<article class="noi-dung-moi"><h1>Bài số {n} trong bố cục mới</h1>
-<p>Đoạn mở đầu của bài số {n}, viết trong bố cục mà chưa quy tắc nào của trang biết đến cả.</p>
-<p>Đoạn thứ hai của bài số {n} đủ dài để bộ đọc chung nhận ra đây là thân của một bài báo.</p>
-<p>Đoạn cuối của bài số {n} khép lại bài viết, không tác giả, không chuyên mục, không thẻ.</p>
-</article></div></body></html>
-"""
 
 
 def unknown_url(n: int) -> str:

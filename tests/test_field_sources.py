@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from alembic import command
-from replica import start_replica
+from replica import start_replica, unknown_layout_page
 from sqlalchemy import create_engine
 
 from newsarchive.cli import run as cli
@@ -36,22 +36,6 @@ URL = f"{SITE_ROOT}/{PAGE}"
 NEW_URL = f"{SITE_ROOT}/bo-cuc-moi-so-1-790001.html"
 T0 = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 OLD_ARCHIVE = Path(__file__).parent / "data" / "archive-0.1.0.db"
-
-
-def unknown_layout_page(n: int) -> str:
-    """An article in markup no layout's rules know: the generic reader reads it."""
-    return f"""<!doctype html><html lang="vi"><head><meta charset="utf-8">
-<title>Bài số {n} trong bố cục mới - Kinh tế &amp; Đô thị</title>
-<script type="application/ld+json">{{"@context": "https://schema.org", "@type": "NewsArticle",
-"headline": "Bài số {n} trong bố cục mới",
-"datePublished": "2026-01-{n % 28 + 1:02d}T08:00:00+07:00"}}</script>
-</head><body><div class="khung-trang-moi">
-<article class="noi-dung-moi"><h1>Bài số {n} trong bố cục mới</h1>
-<p>Đoạn mở đầu của bài số {n}, viết trong bố cục mà chưa quy tắc nào của trang biết đến cả.</p>
-<p>Đoạn thứ hai của bài số {n} đủ dài để bộ đọc chung nhận ra đây là thân của một bài báo.</p>
-<p>Đoạn cuối của bài số {n} khép lại bài viết, không tác giả, không chuyên mục, không thẻ.</p>
-</article></div></body></html>
-"""
 
 
 def page_bytes() -> bytes:

@@ -15,27 +15,14 @@ from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .record import Article
+from .record import FIELDS, Article
 from .store import GenericReads
 
 WINDOW = 20  # articles
 ALARM_SHARE = 0.5  # of the window read generically: above it, an alarm
 LOW_CONFIDENCE = 0.5  # a page the parser is less sure of than this counts as read generically
-# The record's fields worth naming; `body_text` follows `paragraphs`, the rest are given.
-NAMED_FIELDS: tuple[str, ...] = (
-    "site_id",
-    "title",
-    "sapo",
-    "paragraphs",
-    "captions",
-    "images",
-    "published_at",
-    "updated_at",
-    "authors",
-    "category",
-    "tags",
-    "related",
-)
+# The record's fields worth naming: `body_text` follows `paragraphs`, the rest are given.
+NAMED_FIELDS = tuple(f for f in FIELDS if f not in ("url", "body_text", "layout", "parser_version"))
 
 
 def read_generically(article: Article) -> bool:

@@ -30,7 +30,7 @@ from ..site.urls import (
 from .body import Block, Body, BodyReader, related_links
 from .dates import parse_iso, parse_visible
 from .decode import decode_page
-from .marks import Marks, ancestry, has_descendant, lies_in, within
+from .marks import Marks, ancestry, has_descendant, in_any, lies_in, within
 from .metadata import Metadata, one_article, read_metadata
 from .structure import guess_body, in_teaser, teaser_summaries
 from .text import clean, folded_key
@@ -246,13 +246,7 @@ class _Page:
         return False
 
     def _in_chrome(self, node: LexborNode) -> bool:
-        chrome = self._chrome
-        current: LexborNode | None = node
-        while current is not None:
-            if current.mem_id in chrome:
-                return True
-            current = current.parent
-        return False
+        return in_any(node, self._chrome)
 
     def _layout_body(self) -> _Found | None:
         for layout in self.layouts:

@@ -50,13 +50,17 @@ class Marks:
 
     def inside(self, node: LexborNode, selector: str) -> bool:
         """Whether the node or one of its ancestors matches."""
-        ids = self.ids(selector)
-        current: LexborNode | None = node
-        while current is not None:
-            if current.mem_id in ids:
-                return True
-            current = current.parent
-        return False
+        return in_any(node, self.ids(selector))
+
+
+def in_any(node: LexborNode, ids: frozenset[int]) -> bool:
+    """Whether the node or one of its ancestors is one of `ids`."""
+    current: LexborNode | None = node
+    while current is not None:
+        if current.mem_id in ids:
+            return True
+        current = current.parent
+    return False
 
 
 def ancestry(node: LexborNode) -> set[int]:

@@ -16,7 +16,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..site.layouts import GENERIC
 from ..site.urls import link_url
-from .marks import within
+from .marks import in_any, within
 from .text import clean
 
 # Blocks whose text is prose when long enough; a `div` counts by its own loose text.
@@ -127,22 +127,13 @@ def _title_links(root: LexborNode, excluded: frozenset[int], url: str) -> int:
     named: set[str] = set()
     for anchor in root.css("a[href]"):
         href = anchor.attributes.get("href") or ""
-        if href in named or _inside(anchor, excluded):
+        if href in named or in_any(anchor, excluded):
             continue
         if len(clean(anchor.text(deep=True)).split()) >= _TITLE_WORDS and _stands_alone(
             anchor, url
         ):
             named.add(href)
     return len(named)
-
-
-def _inside(node: LexborNode, ids: frozenset[int]) -> bool:
-    current: LexborNode | None = node
-    while current is not None:
-        if current.mem_id in ids:
-            return True
-        current = current.parent
-    return False
 
 
 def teaser_summaries(container: LexborNode, excluded: frozenset[int], url: str) -> set[int]:
