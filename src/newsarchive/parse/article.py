@@ -229,21 +229,9 @@ class _Page:
     def _chrome(self) -> frozenset[int]:
         """Ids of the site's chrome: menus, and headers and footers outside the article."""
         outside = {
-            node.mem_id
-            for node in self.tree.css(site.PAGE_CHROME)
-            if not self._in_article_region(node)
+            node.mem_id for node in self.tree.css(site.PAGE_CHROME) if not _in_article_region(node)
         }
         return self._marks.ids(", ".join(site.CHROME)) | outside
-
-    def _in_article_region(self, node: LexborNode) -> bool:
-        """Whether an ancestor is the page's article or main region."""
-        regions = self._marks.ids(site.ARTICLE_REGION)
-        current = node.parent
-        while current is not None:
-            if current.mem_id in regions:
-                return True
-            current = current.parent
-        return False
 
     def _in_chrome(self, node: LexborNode) -> bool:
         return in_any(node, self._chrome)
@@ -411,6 +399,8 @@ class _Page:
     def _in_logo_box(self, node: LexborNode, own: int) -> bool:
         """Whether a small box around the node is marked as the logo or brand (a page whose
         `<body>` carries `wp-custom-logo` is no logo box)."""
+        if not lies_in(node, site.GENERIC.logo):  # a query of the node's own subtree: cheap
+            return False
         logos = self._marks.ids(", ".join(site.GENERIC.logo))
         current: LexborNode | None = node
         while current is not None and current.tag not in ("body", "html"):
@@ -443,13 +433,11 @@ class _Page:
             if parsed:
                 self.sources["published_at"] = rule
                 return parsed
-        nodes = list(self._field_nodes("date", found))
-        if title is not None:
-            # The layout's own selectors keep their order; the generic cues go by distance to
-            # the title, since teasers and headers carry dates too.
-            nodes.sort(
-                key=lambda pair: (pair[1].startswith("generic"), self._distance(pair[0], title))
-            )
+        nodes: Iterable[tuple[LexborNode, str]] = self._field_nodes("date", found)
+        if found.generic and title is not None:
+            # On a page no layout knows, the generic cues go by distance to the title: teasers
+            # and headers carry dates too.
+            nodes = sorted(nodes, key=lambda pair: self._distance(pair[0], title))
         for node, rule in nodes:
             parsed = _date_of(node)
             if parsed:
@@ -500,7 +488,7 @@ class _Page:
                 continue
             # A byline box holds names, a date, share buttons: its innermost matches name.
             parts = [node]
-            if rule.startswith("generic"):
+            if found.generic:
                 inner = [n for n in node.css(rule.split(":", 1)[1]) if n.mem_id != node.mem_id]
                 seen.update(n.mem_id for n in inner)
                 innermost = [n for n in inner if not has_descendant(n, rule.split(":", 1)[1])]
@@ -561,7 +549,7 @@ class _Page:
                     for node in self.tree.css(selector)
                     if not self._in_chrome(node)
                     and (found.generic or not within(node, found.body))
-                    and not (kind == "generic" and self._in_article_wide_box(node, found))
+                    and not (found.generic and self._in_article_wide_box(node, found))
                 ]
                 for node in nodes:
                     tag = clean(node.text(deep=True)).lstrip("#").strip()
@@ -570,7 +558,8 @@ class _Page:
                         self._used.add(node.mem_id)
                 if seen:
                     self.sources["tags"] = f"{kind}:{selector}"
-                    self._used.update(_list_of(nodes))
+                    if found.generic:
+                        self._used.update(_list_of(nodes))
                     return list(seen)
         return []
 
@@ -578,14 +567,14 @@ class _Page:
         """Whether the nearest tag-classed box around a link wraps the body or the title: a
         template that marks the whole article with its tags (`article.tag-cau`) holds no list
         of tags there."""
+        boxes = self._marks.ids(site.TAG_BOXES)
         current = link.parent
-        while current is not None:
-            names = f"{current.attributes.get('class') or ''}".lower()
-            if any(cue in names for cue in site.TAG_BOX_CUES):
-                title = self._title_node
-                return within(found.body, current) or (title is not None and within(title, current))
+        while current is not None and current.mem_id not in boxes:
             current = current.parent
-        return False
+        if current is None:
+            return False
+        title = self._title_node
+        return within(found.body, current) or (title is not None and within(title, current))
 
     def _related(self, found: _Found, body: Body) -> list[Related]:
         links: list[Related] = []
@@ -593,10 +582,11 @@ class _Page:
 
         def add(url: str, title: str, kind: RelatedKind) -> None:
             # Boxes of another site's page are left out of its text, but only the site's own
-            # articles are related (ARTICLE.md).
-            if (url, kind) not in seen and is_site_host(urlsplit(url).hostname):
-                seen.add((url, kind))
-                links.append(Related(url, title, kind))
+            # articles are related (ARTICLE.md); a layout's links are all the site's already.
+            if (url, kind) in seen or (self._loose and not is_site_host(urlsplit(url).hostname)):
+                return
+            seen.add((url, kind))
+            links.append(Related(url, title, kind))
 
         for url, title in body.inline_related:
             add(url, title, "inline")
@@ -754,6 +744,17 @@ class _Page:
                 url = None
         self._links[href] = url
         return url
+
+
+def _in_article_region(node: LexborNode) -> bool:
+    """Whether an ancestor is the page's article or main region (tags only: asking each
+    ancestor for its attributes would cost more than the rest of this)."""
+    current = node.parent
+    while current is not None:
+        if current.tag in site.ARTICLE_REGION:
+            return True
+        current = current.parent
+    return False
 
 
 def _byline_extra(node: LexborNode) -> bool:

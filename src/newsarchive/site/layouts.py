@@ -138,32 +138,31 @@ GENERIC = Layout(
         '[itemtype*="BreadcrumbList"] a',
         "[class*=bread-crumb i] a, nav[aria-label*=breadcrumb i] a, [class*=breadcrumb i] a",
     ),
+    # Lower-case class words, and the capitalised forms templates write (`PhotoCMS_Caption`):
+    # a case-insensitive match costs half again as much on every element of the body.
     image_block=(
         "figure",
         "table.picture",
         "table.image",
-        "[class*=box_img i]",
-        "[class*=image-box i]",
-        "[class*=img-box i]",
-        "[class*=photo i]",
-        "[class*=wp-caption i]",
-        "[class*=wp-block-image i]",
-        "div[class*=image i]",
-        "div[class*=img i]",
-        "div[class*=picture i]",
-        "div[class*=media i]",
-        "div[type=Photo i]",
-        "table[class*=image i]",
-        "table[class*=img i]",
-        "table[class*=pic i]",
+        "[class*=box_img]",
+        "[class*=image-box]",
+        "[class*=img-box]",
+        "[class*=photo], [class*=Photo]",
+        "[class*=wp-caption]",
+        "[class*=wp-block-image]",
+        "div[class*=image], div[class*=Image]",
+        "div[class*=img]",
+        "div[class*=picture]",
+        "div[class*=media]",
+        "div[type=Photo]",
+        "table[class*=image], table[class*=img], table[class*=pic]",
     ),
     caption=(
         "figcaption",
-        "[class*=caption i]",
-        "[class*=chu-thich i]",
-        "[class*=chuthich i]",
-        "[class*=note i]",
-        "[class*=desc i]",
+        "[class*=caption], [class*=Caption]",
+        "[class*=chu-thich], [class*=chuthich]",
+        "[class*=note]",
+        "[class*=desc]",
         "td + td",
         "tr + tr td",
     ),
@@ -257,8 +256,8 @@ GENERIC = Layout(
 # Class words of the parts of a byline box that name nobody.
 BYLINE_EXTRAS: tuple[str, ...] = ("share", "avatar", "time", "date", "social", "follow", "email")
 
-# Class words of a box of tag links (the generic `tags` selectors look for them).
-TAG_BOX_CUES: tuple[str, ...] = ("tag", "keyword")
+# A box of tag links, as the generic `tags` selectors find them.
+TAG_BOXES = "[class*=tag i], [class*=keyword i]"
 
 # Where a page without an `h1` may show the headline that its metadata names.
 GENERIC_TITLE_ELSEWHERE = "h2, h3, [class*=title i], [class*=headline i]"
@@ -300,7 +299,7 @@ CHROME: tuple[str, ...] = ("nav", "[class*=menu]")
 # Headers and footers are chrome only as the page's own: inside the article they hold its
 # title, byline and tags.
 PAGE_CHROME = "header, footer"
-ARTICLE_REGION = "article, main, [role=main]"
+ARTICLE_REGION = frozenset({"article", "main"})  # tags
 
 # Breadcrumb items that are not sections.
 HOME_LABELS: frozenset[str] = frozenset({"trang chủ", "home", "kinh tế & đô thị", "kinhtedothi"})
