@@ -451,17 +451,15 @@ class _Page:
         return None
 
     def _date_near(self, title: LexborNode, found: _Found) -> str | None:
-        """A visible date in the few texts just after (then before) the title, as pages show it
-        beside the headline without a class saying so."""
-        start = title
+        """A visible date in the few texts just after the title, as pages show it beside the
+        headline without a class saying so (never inside a layout's body)."""
         for step, node in enumerate(_following_texts(title)):
-            if step >= _NEAR_TEXTS or (within(node, found.body) and found.generic is False):
+            if step >= _NEAR_TEXTS or (not found.generic and within(node, found.body)):
                 break
             parsed = parse_visible(clean(node.text_content or ""))
-            if parsed and node.parent is not None and not within(node.parent, start):
+            if parsed and node.parent is not None:
                 self.sources["published_at"] = "generic:date beside the title"
-                if node.parent is not None:
-                    self._used.add(node.parent.mem_id)
+                self._used.add(node.parent.mem_id)
                 return parsed
         return None
 
