@@ -306,3 +306,9 @@ def test_a_subtitle_under_the_headline_is_the_lead() -> None:
     article = parse_article(html, URL)
     assert article.sapo == lead
     assert list(article.paragraphs) == PROSE
+
+
+def test_the_sites_layouts_read_a_mirrors_page_but_not_another_sites() -> None:
+    html = page(f'<h1>Tuyến phố</h1><div itemprop="articleBody">{paragraphs()}</div>')
+    assert parse_article(html, "http://127.0.0.1:8765/tuyen-pho.html").layout == "B"
+    assert parse_article(html, "https://baokhac.vn/tuyen-pho-4812345.html").layout == "generic"

@@ -17,7 +17,7 @@ from test_site_urls import joined_by_hand, joined_by_urljoin
 
 from newsarchive import parse_article
 from newsarchive.parse.article import _text_nodes
-from newsarchive.parse.body import _BLOCK_TAGS, _has_block
+from newsarchive.parse.body import BLOCK_TAGS, has_block
 from newsarchive.parse.decode import decode_page
 from newsarchive.parse.marks import Marks, ancestry, lies_in, within
 from newsarchive.parse.metadata import _JSON
@@ -161,7 +161,7 @@ def test_node_shortcuts_are_the_long_way() -> None:
         links = tree.body.css("a[href]")
         for node in nodes:
             below = [child for child in node.traverse() if child != node]
-            assert _has_block(node) == any(child.tag in _BLOCK_TAGS for child in below)
+            assert has_block(node) == any(child.tag in BLOCK_TAGS for child in below)
         for node in nodes[::7]:
             line = ancestry(node)
             assert all((box.mem_id in line) == within(node, box) for box in nodes[::5])

@@ -24,6 +24,7 @@ from ..site.urls import (
     join_url,
     link_url,
     looks_like_article,
+    names_another_site,
     site_id,
     url_kind,
 )
@@ -102,10 +103,7 @@ def parse_article(
     # parsed again from its text, as the tree of its raw bytes may read differently.
     if tree is None or source is not html:
         tree = LexborHTMLParser(source)
-    if layouts is None:
-        # The layouts are this site's templates: another site's page is read generically.
-        layouts = site.LAYOUTS if is_site_host(urlsplit(url).hostname) else ()
-    return _Page(tree, url, tuple(layouts)).article()
+    return _Page(tree, url, layouts).article()
 
 
 def declared_url(html: str | bytes) -> str | None:
@@ -128,15 +126,20 @@ class _Found:
 
 
 class _Page:
-    def __init__(self, tree: LexborHTMLParser, url: str, layouts: tuple[site.Layout, ...]) -> None:
+    def __init__(
+        self, tree: LexborHTMLParser, url: str, layouts: Sequence[site.Layout] | None
+    ) -> None:
         self.tree = tree
-        self.layouts = layouts
         self.meta: Metadata = read_metadata(tree)
         root = tree.root
         if root is None:
             raise NotAnArticle("empty")
         self._marks = Marks(root)
         self.url, self._url_rule = self._canonical(url)
+        if layouts is None:
+            # The layouts are this site's templates: another site's page is read generically.
+            layouts = () if names_another_site(self.url) else site.LAYOUTS
+        self.layouts = tuple(layouts)
         self._links: dict[str, str | None] = {}
         self.sources: dict[str, str] = {}
         self._used: set[int] = set()  # nodes read for a field, left out of a generic body

@@ -24,12 +24,12 @@ from .text import clean, clean_lines, folded_key
 # url, page base → canonical article URL of the site, or None when the link is not one.
 LinkResolver = Callable[[str], str | None]
 
-_INLINE = frozenset(
+INLINE_TAGS = frozenset(
     "a abbr b bdi bdo cite code data del dfn em font i ins kbd mark q s samp small span strike "
     "strong sub sup time tt u var label".split()
 )
 _LEAF_BLOCKS = frozenset("p h1 h2 h3 h4 h5 h6 li pre dd dt address figcaption caption".split())
-_BLOCK_TAGS = frozenset(
+BLOCK_TAGS = frozenset(
     "address article aside blockquote center dd details div dl dt fieldset figcaption figure "
     "footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section table ul".split()
 )
@@ -133,9 +133,9 @@ class BodyReader:
             elif tag == "table":
                 self._flush()
                 self._table(child)
-            elif tag in _INLINE and not _has_block(child):
+            elif tag in INLINE_TAGS and not has_block(child):
                 self._inline(child)
-            elif tag in _LEAF_BLOCKS and not _has_block(child):
+            elif tag in _LEAF_BLOCKS and not has_block(child):
                 self._flush()
                 self._leaf(child)
             else:
@@ -321,9 +321,9 @@ def _source_text(node: LexborNode) -> str:
     return (node.text_content or "").replace("\r", " ").replace("\n", " ")
 
 
-def _has_block(node: LexborNode) -> bool:
+def has_block(node: LexborNode) -> bool:
     # `traverse` yields the node itself too; comparing nodes costs more than a tag lookup.
-    return any(child.tag in _BLOCK_TAGS and child != node for child in node.traverse())
+    return any(child.tag in BLOCK_TAGS and child != node for child in node.traverse())
 
 
 def _byline_styled(node: LexborNode, text: str) -> bool:

@@ -16,21 +16,19 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..site.layouts import GENERIC
 from ..site.urls import link_url
+from .body import INLINE_TAGS, has_block
 from .marks import in_any, within
 from .text import clean
 
 # Blocks whose text is prose when long enough; a `div` counts by its own loose text.
 _PROSE_TAGS = frozenset("p pre blockquote li dd td h2 h3 h4 h5 h6".split())
 _LOOSE_TEXT_TAGS = frozenset("div section article td main".split())
-_INLINE = frozenset(
-    "a abbr b bdi bdo cite code data del dfn em font i ins kbd mark q s samp small span strike "
-    "strong sub sup time tt u var label br".split()
-)
 _MIN_PROSE = 25  # characters: shorter blocks are labels, dates, captions
 _MAX_LINK_SHARE = 0.5  # a block more link than text is navigation
 _LEVEL_WEIGHTS = (1.0, 0.5, 1 / 3, 1 / 4)  # a block's score to its parent and ancestors
 _CLASS_WEIGHT = 0.25  # a class cue moves a container's score by this share
 _SIBLING_SHARE = 0.2  # a sibling scoring this much of the best joins it (the parent reads both)
+_SIBLING_FLOOR = 10.0  # ... and at least this much: a paragraph or two of its own
 _NEAR_BEST = 0.75  # containers scoring this much of the best are alternatives to it
 _NEAR_BEST_COUNT = 3  # the block holding this many alternatives with the best reads them all
 _COMMAS = re.compile(r"[,，、]")
@@ -39,7 +37,6 @@ _TEASER_RATIO = 3  # teasers' prose this many times a short body's: a listing
 _TEASER_RATIO_LONG = 8  # ... or this many times a longer one's
 _SHORT_BODY = 600  # characters of prose
 _MANY_TITLES = 12  # teasers' titles on a page whose text is short: a listing
-_MIN_TEASERS = 4
 _TITLE_WORDS = 4  # a link text this long names an article
 _ALONE = 0.5  # a link this much of its line stands alone: it names a page
 _MAX_TITLE = 250  # characters of a teaser's title
@@ -49,7 +46,6 @@ _TEASER_SLACK = 80  # characters of an item beyond its summary and title: a date
 @dataclass(frozen=True)
 class BodyGuess:
     node: LexborNode
-    score: float
     prose: int  # characters of prose inside, teasers' summaries left out
     teasers: int  # characters of teasers' summaries on the whole page
     titles: int = 0  # links standing alone that name other pages, outside chrome and asides
@@ -103,7 +99,7 @@ def guess_body(
             nodes[ancestor.mem_id] = ancestor
             ancestor = ancestor.parent
     if not scores:
-        return BodyGuess(root, 0.0, 0, teasers) if teasers else None
+        return BodyGuess(root, 0, teasers) if teasers else None
     title_at = order.get(title.mem_id, -1) if title is not None else -1
     final: dict[int, float] = {}
     for mem_id, total in scores.items():
@@ -118,7 +114,7 @@ def guess_body(
     inside = _loose_length(best) + sum(
         length for block, length in _prose_blocks(best, excluded) if not in_teaser(block, root, url)
     )
-    return BodyGuess(best, final[best_id], inside, teasers, _title_links(root, excluded, url))
+    return BodyGuess(best, inside, teasers, _title_links(root, excluded, url))
 
 
 def _title_links(root: LexborNode, excluded: frozenset[int], url: str) -> int:
@@ -156,7 +152,7 @@ def _prose_blocks(root: LexborNode, excluded: frozenset[int]) -> Iterable[tuple[
             if child.mem_id in excluded:
                 continue
             tag = child.tag or ""
-            if tag in _PROSE_TAGS and not _holds_block(child):
+            if tag in _PROSE_TAGS and not has_block(child):
                 length = _prose_length(child)
                 if length:
                     yield child, length
@@ -185,7 +181,7 @@ def _loose_length(node: LexborNode) -> int:
     for child in node.iter(include_text=True):
         if child.is_text_node:
             parts.append(child.text_content or "")
-        elif child.tag in _INLINE and not _holds_block(child):
+        elif child.tag in INLINE_TAGS and not has_block(child):
             text = child.text(deep=True)
             parts.append(text)
             if child.tag == "a":
@@ -194,16 +190,6 @@ def _loose_length(node: LexborNode) -> int:
     if len(text) < _MIN_PROSE or links / len(text) > _MAX_LINK_SHARE:
         return 0
     return len(text) - links
-
-
-_BLOCKS = frozenset(
-    "address article aside blockquote dd div dl dt figure footer form h1 h2 h3 h4 h5 h6 header "
-    "li main nav ol p pre section table ul".split()
-)
-
-
-def _holds_block(node: LexborNode) -> bool:
-    return any(child.tag in _BLOCKS and child.mem_id != node.mem_id for child in node.traverse())
 
 
 def _class_weight(node: LexborNode) -> float:
@@ -290,7 +276,7 @@ def _with_siblings(best: LexborNode, final: dict[int, float]) -> LexborNode:
     for sibling in parent.iter():
         if sibling.mem_id == best.mem_id:
             continue
-        if final.get(sibling.mem_id, 0.0) >= max(10.0, _SIBLING_SHARE * top):
+        if final.get(sibling.mem_id, 0.0) >= max(_SIBLING_FLOOR, _SIBLING_SHARE * top):
             return parent
     return best
 
@@ -328,7 +314,7 @@ def _stands_alone(anchor: LexborNode, url: str) -> bool:
     if len(text.split()) < _TITLE_WORDS:
         return False
     line = anchor.parent
-    while line is not None and line.tag in _INLINE:
+    while line is not None and line.tag in INLINE_TAGS:
         line = line.parent
     whole = clean(line.text(deep=True)) if line is not None else text
     return len(text) >= _ALONE * len(whole)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from functools import lru_cache
 from typing import Literal
@@ -64,6 +65,19 @@ def allowed_hosts(extra_hosts: tuple[str, ...] = (), mirror: str | None = None) 
     if mirror:
         return {urlsplit(mirror).netloc.lower()}
     return {MAIN_HOST, f"www.{MAIN_HOST}", *extra_hosts}
+
+
+def names_another_site(url: str) -> bool:
+    """Whether an address is another site's: a domain name not the site's. A mirror's loopback
+    or IP address (`http://127.0.0.1:8765/...`) names no site."""
+    host = (urlsplit(url).hostname or "").rstrip(".")
+    if not host or host == "localhost" or is_site_host(host):
+        return False
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return True
+    return False
 
 
 def is_main_host(host: str | None) -> bool:
