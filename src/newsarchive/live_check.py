@@ -128,10 +128,10 @@ def read_by(article: Article, name: str, *, empty: bool) -> str:
     "unknown" when the parser did not say; `body_text` is read as `paragraphs` are."""
     if empty:
         return "none"
-    sources = dict(article.provenance.fields) if article.provenance is not None else {}
-    rule = sources.get(name) or (sources.get("paragraphs") if name == "body_text" else None)
-    kind = rule.split(":", 1)[0] if rule else "unknown"
-    return kind if kind in SOURCE_KINDS and kind != "none" else "unknown"
+    if article.provenance is None:
+        return "unknown"
+    kind = article.provenance.kind("paragraphs" if name == "body_text" else name)
+    return kind if kind != "none" else "unknown"
 
 
 async def _newest(fetcher: Fetcher, base: str | None, count: int, report: LiveReport) -> list[str]:

@@ -92,13 +92,6 @@ class Provenance(PickledByFields):
     def to_dict(self) -> dict[str, Any]:
         return {"confidence": round(self.confidence, 3), "fields": dict(self.fields)}
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Provenance:
-        fields = data.get("fields") or {}
-        return cls(
-            tuple((str(k), str(v)) for k, v in fields.items()), float(data.get("confidence", 0.0))
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class Article(PickledByFields):

@@ -83,7 +83,7 @@ class BodyReader:
         # whatever its address looks like (its related links are still only `link`'s).
         self.drop = drop
         self.page_link = page_link or link
-        self.generic = page_link is not None
+        self.generic = page_link is not None  # only a generic body is given its own resolver
         # Every question below is about nodes of the body: its selectors query the body alone.
         self.marks = Marks(container)
         self.layout = layout

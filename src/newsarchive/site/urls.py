@@ -42,7 +42,8 @@ ARTICLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 NON_ARTICLE_PREFIXES: tuple[str, ...] = ("/tag/", "/tim-kiem", "/search", "/rss/", "/api/")
 TAG_PATH = re.compile(r"^/tag/")
 SEARCH_PATH = re.compile(r"^/(tim-kiem|search)")
-# Listing pagination: `/kinh-te/trang-2.html` (modelled; SITE.md knows only a `.paging` block).
+# A section's page known by its address alone (`/kinh-te/`, the modelled `/kinh-te/trang-2.html`);
+# next pages in other forms are known by the link that led to them (discover/listing.py).
 LISTING_PAGE = re.compile(r"^/(?P<section>[a-z0-9-]+)/(trang-(?P<page>\d+)\.html)?$")
 
 TRACKING_PARAMS = frozenset({"fbclid", "gclid", "zarsrc", "_ga"})
@@ -247,12 +248,6 @@ def url_kind(url: str) -> UrlKind:
     if parts.path == HOME_PATH or LISTING_PAGE.match(parts.path):
         return "listing"
     return "other"
-
-
-def listing_page_number(url: str) -> int:
-    """1 for a section's first page, N for `/section/trang-N.html`."""
-    match = LISTING_PAGE.match(urlsplit(url).path)
-    return int(match["page"]) if match and match["page"] else 1
 
 
 def sitemap_month(url: str) -> tuple[int, int] | None:
