@@ -9,6 +9,7 @@ every process opening the URL sees that archive), and drop the database at the e
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from itertools import count
 
@@ -19,6 +20,17 @@ DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 def server_url() -> str:
     return os.environ.get("NEWSARCHIVE_TEST_PG_URL", DEFAULT_URL)
+
+
+def no_server_answers(url: str) -> str | None:
+    """Why nothing answers at the server's address (refused, unreachable, timed out), or None
+    when something does."""
+    address = make_url(url)
+    try:
+        socket.create_connection((address.host or "127.0.0.1", address.port or 5432), 5).close()
+    except OSError as exc:
+        return " ".join(str(exc).split()) or type(exc).__name__
+    return None
 
 
 class PgServer:

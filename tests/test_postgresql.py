@@ -556,3 +556,25 @@ def test_without_a_server_the_tests_are_skipped_but_fail_under_ci(ci: str, outco
     assert (
         "no PostgreSQL server for the tests at postgresql+psycopg://x@127.0.0.1:9/x" in run.stdout
     )
+
+
+def test_a_server_that_answers_but_cannot_be_used_is_an_error_not_a_skip(
+    pg_server: PgServer,
+) -> None:
+    """Only silence at the address is a reason to skip: a database that is not there (or rights
+    that are missing) is a broken set-up, reported as an error even outside CI."""
+    missing = pg_server.url.set(database="newsarchive_no_such_database").render_as_string(
+        hide_password=False
+    )
+    env = {**os.environ, "CI": "", "NEWSARCHIVE_TEST_PG_URL": missing}
+    test = f"{__file__}::test_migrations_on_postgresql_create_exactly_the_tables_of_the_models"
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-rs", test],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).parent.parent,
+        timeout=60,
+    )
+    assert "1 error" in run.stdout and "skipped" not in run.stdout, run.stdout
+    assert "newsarchive_no_such_database" in run.stdout
