@@ -7,6 +7,7 @@ Each command lives in its own module with a `register(commands)` function; add n
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -57,6 +58,12 @@ def run(argv: Sequence[str] | None = None) -> int:
     command: Callable[[argparse.Namespace], int] = args.command
     try:
         return command(args)
+    except BrokenPipeError:
+        # The reader stopped early (`| head`, a closed pager): its choice, not a failure. Exit 0,
+        # and nothing more written: what is still buffered for stdout goes nowhere.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return status.OK
     except (UsageError, ConfigError) as exc:
         return _fail(args, status.USAGE, str(exc))
     except (StoreError, WarcError) as exc:

@@ -41,12 +41,22 @@ def config_of(args: argparse.Namespace) -> Config:
     path = args.config
     if path is None:
         path = DEFAULT_CONFIG if Path(DEFAULT_CONFIG).exists() else None
-    return load_config(path).with_overrides(
+    config = load_config(path).with_overrides(
         db=args.db,
         base_url=getattr(args, "base_url", None),
         max_pages=getattr(args, "max_pages", None),
         warc_dir=getattr(args, "warc", None),
     )
+    # The commands that fetch are those with --base-url: without a mirror they ask the live site,
+    # whose operators must be able to tell who is asking.
+    fetches_live = hasattr(args, "base_url") and not config.crawl.base_url
+    if fetches_live and config.fetch.contact_is_placeholder:
+        where = path or "config.toml"
+        raise UsageError(
+            f"set [fetch] contact_url in {where} to a web page where the site's operators can "
+            "reach you (it is still the project's placeholder) before fetching from kinhtedothi.vn"
+        )
+    return config
 
 
 def add_filter_options(sub: argparse.ArgumentParser) -> None:

@@ -10,14 +10,14 @@ import argparse
 import asyncio
 import json
 import sys
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from .. import status
 from ..config import Config, parse_duration
 from ..crawl import Crawl, CrawlOptions, CrawlReport, Event, EventSink, install_signal_handlers
 from ..discover import DateWindow
-from ..site import HANOI
+from ..site import HANOI, hanoi_time
 from ..store import Archive, CrawlLocked
 from ..warc import WarcWriter, open_warc_writer
 from .common import Subcommands, UsageError, add_command, chosen_days, config_of
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
                     "message": str(exc),
                     "pid": holder.pid,
                     "host": holder.host,
-                    "started_at": holder.started_at.isoformat(),
+                    "started_at": hanoi_time(holder.started_at),
                 }
             )
         else:
@@ -161,7 +161,7 @@ def _print_summary(report: CrawlReport, *, to_stderr: bool) -> None:
 
 
 def _json_line(event: Event) -> None:
-    line: dict[str, Any] = {"time": datetime.now(UTC).isoformat(timespec="milliseconds")}
+    line: dict[str, Any] = {"time": datetime.now(HANOI).isoformat(timespec="milliseconds")}
     line.update(event)
     print(json.dumps(line, ensure_ascii=False, default=_plain), file=sys.stderr, flush=True)
 

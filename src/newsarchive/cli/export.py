@@ -68,11 +68,6 @@ def _output(args: argparse.Namespace) -> Path | None:
 
 
 def _to_stdout(format: str, articles: Iterable[Article]) -> int:
-    try:
-        write(format, articles, sys.stdout.buffer)
-        sys.stdout.buffer.flush()
-    except BrokenPipeError:
-        # The reader stopped early (`| head`): that is its choice, not a failure of ours.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+    write(format, articles, sys.stdout.buffer)
+    sys.stdout.buffer.flush()  # a reader gone early (`| head`) is the CLI's to handle, as for all
     return status.OK

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import datetime
 from typing import Any
 
 from .. import status
 from ..changes import changes
 from ..record import SOURCE_KINDS, Article
+from ..site import hanoi_time
 from ..site.urls import SITE_ROOT, canonical_url
 from ..store import Archive, StoreError, Version
 from .common import Subcommands, add_command, config_of
@@ -132,7 +132,7 @@ def history_text(versions: list[Version]) -> str:
 
 
 def _seen(version: Version) -> str:
-    first, last = _moment(version.first_seen_at), _moment(version.last_seen_at)
+    first, last = hanoi_time(version.first_seen_at), hanoi_time(version.last_seen_at)
     return first if first == last else f"{first} to {last}"
 
 
@@ -144,15 +144,11 @@ def history_json(versions: list[Version]) -> str:
         changed = [] if number == 0 else changes(versions[number - 1].article, version.article)
         listed.append(
             {
-                "first_seen_at": version.first_seen_at.isoformat(),
-                "last_seen_at": version.last_seen_at.isoformat(),
+                "first_seen_at": hanoi_time(version.first_seen_at),
+                "last_seen_at": hanoi_time(version.last_seen_at),
                 "content_hash": version.content_hash,
                 "changed": [change.field for change in changed],
                 "record": version.article.to_dict(),
             }
         )
     return json.dumps({"url": versions[-1].article.url, "versions": listed}, ensure_ascii=False)
-
-
-def _moment(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds")
