@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from datetime import date
 from pathlib import Path
@@ -57,6 +58,20 @@ def config_of(args: argparse.Namespace) -> Config:
             "reach you (it is still the project's placeholder) before fetching from kinhtedothi.vn"
         )
     return config
+
+
+def checked_output(out: Path, *, force: bool) -> Path:
+    """`--out FILE`, checked before any work: a file in a writable folder, not one that exists
+    unless `force` (--force) says to replace it."""
+    if out.is_dir():
+        raise UsageError(f"--out {out} is a directory")
+    if not out.parent.is_dir():
+        raise UsageError(f"--out {out}: folder {out.parent} does not exist")
+    if not os.access(out.parent, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {out}: folder {out.parent} is not writable")
+    if out.exists() and not force:
+        raise UsageError(f"{out} exists; add --force to replace it")
+    return out
 
 
 def add_filter_options(sub: argparse.ArgumentParser) -> None:

@@ -31,7 +31,7 @@ from . import (
     runs,
     stats,
 )
-from .captures import RawPage
+from .captures import Capture, RawPage
 from .coverage import UrlCoverage
 from .dialect import WRITE_OPTION, has_full_text_search, is_transient
 from .engine import open_engine
@@ -401,6 +401,21 @@ class Archive:
     def raw_body(self, raw_page_id: int) -> bytes:
         with self._read() as session:
             return captures.raw_body(session, raw_page_id)
+
+    def capture_at(self, url: str, at: datetime | None = None) -> Capture | None:
+        """The last fetch of `url` (canonical) that brought a body, at or before `at`."""
+        with self._read() as session:
+            return captures.capture_at(session, url, at)
+
+    def url_of_site_id(self, site_id: str) -> str | None:
+        """The URL of the article the site numbers `site_id` (the id in its address)."""
+        with self._read() as session:
+            return session.scalar(
+                select(ArticleRow.url)
+                .where(ArticleRow.site_id == site_id)
+                .order_by(ArticleRow.id)
+                .limit(1)
+            )
 
     # -- captures read again: reparse, WARC imports ----------------------------------------
 
