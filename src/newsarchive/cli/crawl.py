@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from .. import status
+from ..budget import FINDING
 from ..config import Config, parse_duration
 from ..crawl import Crawl, CrawlOptions, CrawlReport, Event, EventSink, install_signal_handlers
 from ..discover import DateWindow
@@ -79,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         return status.LOCKED
     if warc is not None and warc.files:
         print(f"WARC: {len(warc.files)} file(s) in {warc.directory}")
-    _print_summary(report, to_stderr=log is None)
+    _print_summary(report, to_stderr=log is None, max_pages=config.crawl.max_pages)
     return report.exit_status
 
 
@@ -132,7 +133,7 @@ async def _crawl(
         return await crawl.run()
 
 
-def _print_summary(report: CrawlReport, *, to_stderr: bool) -> None:
+def _print_summary(report: CrawlReport, *, to_stderr: bool, max_pages: int = 0) -> None:
     """Outcomes and causes, then the counts line last on stdout; what needs a person's eyes
     (stopped early, alarms, a stop) also on stderr, unless JSON events already said it."""
     if report.revisits:
@@ -142,6 +143,8 @@ def _print_summary(report: CrawlReport, *, to_stderr: bool) -> None:
         print(f"outcomes: {shown}")
     for cause, count in sorted(report.failures.items(), key=lambda item: (-item[1], item[0])):
         print(f"  {count:>5}  {cause}")
+    if max_pages:
+        print(_budget_line(report, max_pages))
     if report.abandoned:
         print(f"abandoned: {report.abandoned} fetches in flight, left for the next run")
     if report.read_generically:
@@ -158,6 +161,18 @@ def _print_summary(report: CrawlReport, *, to_stderr: bool) -> None:
         for alarm in report.alarms:
             print(f"newsarchive: alarm: {alarm}", file=sys.stderr)
     print(report.summary_line(), flush=True)
+
+
+def _budget_line(report: CrawlReport, max_pages: int) -> str:
+    """What a budget went to: pages that list articles (at most half of it), then articles."""
+    kinds = report.fetched_kinds
+    finding = {kind: n for kind, n in sorted(kinds.items()) if kind in FINDING and n}
+    listed = ", ".join(f"{kind} {n}" for kind, n in finding.items())
+    articles = sum(n for kind, n in kinds.items() if kind not in FINDING)
+    return (
+        f"--max-pages {max_pages} went to {sum(finding.values())} pages that list articles "
+        f"({listed + '; ' if listed else ''}at most half of it) and {articles} to articles"
+    )
 
 
 def _json_line(event: Event) -> None:

@@ -166,12 +166,17 @@ class Archive:
         self._transact(lambda session: frontier.reschedule(session, chosen, fetched_before))
 
     def next_batch(
-        self, limit: int, *, window: BackfillWindow | None = None
+        self,
+        limit: int,
+        *,
+        window: BackfillWindow | None = None,
+        kinds: Sequence[str] | None = None,
     ) -> list[FrontierEntry]:
         """Pending entries, lowest priority first, then in discovery order; states unchanged.
-        With `window`, only what a back-fill of that period takes (see BackfillWindow)."""
+        With `window`, only what a back-fill of that period takes (see BackfillWindow); with
+        `kinds`, only entries of those kinds."""
         with self._read() as session:
-            return frontier.next_batch(session, limit, window)
+            return frontier.next_batch(session, limit, window, kinds)
 
     def schedule_due(
         self, now: datetime, priority: int, *, fetched_before: datetime | None = None
@@ -206,15 +211,17 @@ class Archive:
         limit: int,
         *,
         window: BackfillWindow | None = None,
+        kinds: Sequence[str] | None = None,
         now: datetime | None = None,
         lease_for: timedelta = LEASE_FOR,
     ) -> list[FrontierEntry]:
-        """Pending entries that no other crawl holds, as next_batch orders them, leased to the
-        crawl run `worker` for `lease_for`; a lease run out (its crawl died) is taken over."""
+        """Pending entries that no other crawl holds, as next_batch chooses and orders them,
+        leased to the crawl run `worker` for `lease_for`; a lease run out (its crawl died) is
+        taken over."""
         moment = now or _now()
         return self._transact(
             lambda session: frontier.lease_batch(
-                session, worker, limit, moment, moment + lease_for, window
+                session, worker, limit, moment, moment + lease_for, window, kinds
             )
         )
 
