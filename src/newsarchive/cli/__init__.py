@@ -7,7 +7,6 @@ Each command lives in its own module with a `register(commands)` function; add n
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -31,7 +30,7 @@ from . import (
     show,
     stats,
 )
-from .common import UsageError
+from .common import UsageError, silence_stdout
 
 COMMANDS = (
     crawl,
@@ -59,10 +58,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     try:
         return command(args)
     except BrokenPipeError:
-        # The reader stopped early (`| head`, a closed pager): its choice, not a failure. Exit 0,
-        # and nothing more written: what is still buffered for stdout goes nowhere.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        # The reader stopped early (`| head`, a closed pager): its choice, not a failure.
+        silence_stdout()
         return status.OK
     except (UsageError, ConfigError) as exc:
         return _fail(args, status.USAGE, str(exc))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
@@ -35,6 +36,13 @@ def add_command(
         sub.add_argument("--config", default=None, metavar="PATH", help="default: config.toml")
         sub.add_argument("--db", default=None, metavar="URL", help="SQLAlchemy URL of the archive")
     return sub
+
+
+def silence_stdout() -> None:
+    """After a reader closed standard output: what is still buffered for it, and anything
+    printed later, goes nowhere, so that exiting raises no second BrokenPipeError."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def config_of(args: argparse.Namespace) -> Config:

@@ -21,7 +21,14 @@ from ..discover import DateWindow
 from ..site import HANOI, hanoi_time
 from ..store import Archive, CrawlLocked
 from ..warc import WarcWriter, open_warc_writer
-from .common import Subcommands, UsageError, add_command, chosen_days, config_of
+from .common import (
+    Subcommands,
+    UsageError,
+    add_command,
+    chosen_days,
+    config_of,
+    silence_stdout,
+)
 from .statusline import StatusLine
 
 
@@ -78,9 +85,12 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(f"newsarchive: {exc}", file=sys.stderr)
         return status.LOCKED
-    if warc is not None and warc.files:
-        print(f"WARC: {len(warc.files)} file(s) in {warc.directory}")
-    _print_summary(report, to_stderr=log is None, max_pages=config.crawl.max_pages)
+    try:
+        if warc is not None and warc.files:
+            print(f"WARC: {len(warc.files)} file(s) in {warc.directory}")
+        _print_summary(report, to_stderr=log is None, max_pages=config.crawl.max_pages)
+    except BrokenPipeError:
+        silence_stdout()  # a reader gone early does not hide the run's own status (alarms)
     return report.exit_status
 
 
