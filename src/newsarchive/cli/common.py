@@ -45,8 +45,11 @@ def silence_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
-def config_of(args: argparse.Namespace) -> Config:
-    """The config file (default `config.toml` when present) with the command line's overrides."""
+def config_of(args: argparse.Namespace, *, names_site: bool = True) -> Config:
+    """The config file (default `config.toml` when present) with the command line's overrides.
+    A command that fetches (one with --base-url) from the site itself, not a mirror, is refused
+    while the contact is the placeholder; `names_site` False: what it fetches is a mirror's
+    address given in full (capture)."""
     path = args.config
     if path is None:
         path = DEFAULT_CONFIG if Path(DEFAULT_CONFIG).exists() else None
@@ -58,7 +61,7 @@ def config_of(args: argparse.Namespace) -> Config:
     )
     # The commands that fetch are those with --base-url: without a mirror they ask the live site,
     # whose operators must be able to tell who is asking.
-    fetches_live = hasattr(args, "base_url") and not config.crawl.base_url
+    fetches_live = names_site and hasattr(args, "base_url") and not config.crawl.base_url
     if fetches_live and config.fetch.contact_is_placeholder:
         where = path or "config.toml"
         raise UsageError(
