@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DEMO_PORT ?= 8765
 DEMO_DB   ?= demo.db
 
-.PHONY: test lint demo clean
+.PHONY: setup test lint demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	touch $(STAMP)
+
+setup: $(STAMP)
+	@echo "newsarchive is installed in $(BIN)/: '. $(BIN)/activate' puts it on your PATH"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

@@ -7,6 +7,7 @@ import statistics
 from collections import deque
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from .config import Config
 from .discover import DateWindow, Found, links_in_sitemap
@@ -61,6 +62,33 @@ class AuditReport:
     @property
     def failed(self) -> list[Gap]:
         return [gap for gap in self.gaps if gap.failed]
+
+    def worst_days(self, count: int) -> list[Day]:
+        """The `count` days furthest below their weekday's usual, the emptiest first: the gaps
+        (days with none, or under half the usual), by the share of the usual they lack."""
+        gaps = [day for day in self.days if day.gap is not None]
+        return sorted(gaps, key=lambda day: (_share_of_usual(day), day.day))[:count]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The whole report for scripts: the totals, every gap, every day."""
+
+        def gap(found: Gap) -> dict[str, Any]:
+            lastmod = None if found.lastmod is None else found.lastmod.isoformat()
+            return {"url": found.url, "lastmod": lastmod, "why": found.why}
+
+        return {
+            "since": self.window.since.isoformat(),
+            "until": self.window.until.isoformat(),
+            "listed": self.listed,
+            "archived": self.archived,
+            "missing": [gap(found) for found in self.missing],
+            "failed": [gap(found) for found in self.failed],
+            "unreadable": self.unreadable,
+            "days": [
+                {"day": d.day.isoformat(), "articles": d.articles, "usual": d.usual, "gap": d.gap}
+                for d in self.days
+            ],
+        }
 
 
 async def listed_in_sitemaps(config: Config, window: DateWindow) -> Listing:
@@ -121,6 +149,10 @@ def _gap(found: Found, known: UrlCoverage) -> Gap:
         return Gap(found.url, lastmod, "fetched as an article, not in the archive", failed=False)
     kind = known.last_page_kind or known.last_outcome
     return Gap(found.url, lastmod, f"fetched, but not an article: {kind}", failed=True)
+
+
+def _share_of_usual(day: Day) -> float:
+    return day.articles / day.usual if day.usual else 0.0
 
 
 def per_day(counts: dict[date, int], window: DateWindow) -> list[Day]:

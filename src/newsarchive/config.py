@@ -50,10 +50,15 @@ def parse_revisit(key: str, rules: tuple[str, ...]) -> tuple[RevisitRule, ...]:
     return tuple(parsed)
 
 
+# The contact config.toml ships with: it names the project, not the person running the crawl, so
+# a crawl of the live site refuses it (a mirror, such as the demo's replica, takes it).
+PLACEHOLDER_CONTACT_URL = "https://github.com/newsarchive/newsarchive"
+
+
 @dataclass(frozen=True)
 class FetchSettings:
     user_agent: str = "newsarchive/0.1"
-    contact_url: str = "https://github.com/newsarchive/newsarchive"
+    contact_url: str = PLACEHOLDER_CONTACT_URL
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
     delay: float = 1.0
@@ -69,6 +74,10 @@ class FetchSettings:
     @property
     def user_agent_header(self) -> str:
         return f"{self.user_agent} (+{self.contact_url})"
+
+    @property
+    def contact_is_placeholder(self) -> bool:
+        return self.contact_url.rstrip("/") == PLACEHOLDER_CONTACT_URL
 
 
 @dataclass(frozen=True)

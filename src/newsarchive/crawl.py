@@ -16,13 +16,14 @@ import asyncio
 import signal
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from . import status
+from .budget import PageBudget
 from .config import Config
 from .discover import DateWindow, Found
 from .fetch import Fetcher, FetchResult
@@ -92,6 +93,7 @@ class CrawlReport:
     stopped: str | None = None  # why the run stopped before the frontier was done (signal, time)
     abandoned: int = 0  # fetches in flight at a stop that were given up (still pending)
     alarms: list[str] = field(default_factory=list)
+    fetched_kinds: Counter[str] = field(default_factory=Counter)  # fetches by frontier kind
     read_generically: int = 0  # articles no layout's rules know (an alarm only when most are)
     generic_example: str | None = None  # the first of them
     exit_status: int = status.OK
@@ -175,6 +177,7 @@ class Crawl:
         self._abandon = False
         self._wake: asyncio.Event | None = None
         self._readers: Readers | None = None
+        self._budget = PageBudget(config.crawl.max_pages)
         # A back-fill's url sets: the seeds, then those of months in its period.
         self._chosen_sitemaps = {c.url for c in entry_points(config, backfill=True)}
 
@@ -299,8 +302,13 @@ class Crawl:
         grace_ends: float | None = None
         try:
             while True:
+                # Once a budget's finding pages are spent, what they found is wanted at once.
+                finding_done = self._budget.kinds() is not None
                 if landed.pages and (
-                    not in_flight or self._stopping() or landed.due(self.config.crawl.write_batch)
+                    not in_flight
+                    or self._stopping()
+                    or finding_done
+                    or landed.due(self.config.crawl.write_batch)
                 ):
                     self._record(landed.take(), run_id)
                 room = 0
@@ -312,7 +320,7 @@ class Crawl:
                     room = capacity - len(in_flight)
                     if limit:
                         taken = self.report.counts["fetched"] + len(in_flight) + len(landed.pages)
-                        room = min(room, limit - taken)
+                        room = self._budget.room(min(room, limit - taken))
                     if room > 0:
                         held = (in_flight.values(), (entry for entry, _, _ in landed.pages))
                         for entry in self._take(run_id, room, held, backfill, ahead):
@@ -365,9 +373,36 @@ class Crawl:
     ) -> list[FrontierEntry]:
         """Up to `room` pending entries to fetch: on a shared archive leased to this run, else
         the next ones not in flight nor waiting to be written, read READ_AHEAD at a time (a
-        query for every page fetched cost as much as writing it)."""
+        query for every page fetched cost as much as writing it). Of the kinds the page budget
+        wants now while any are pending or may come from the pages in flight."""
+        kinds = self._budget.kinds()
+        taken: list[FrontierEntry] = []
+        if kinds is not None:
+            held = [list(entries) for entries in held]
+            taken = self._take_of(run_id, room, held, window, kinds)
+            ahead.clear()  # read before the budget chose: may hold other kinds
+        if kinds is None or not (taken or any(held)):
+            # No budget, or nothing wanted is pending nor coming: the rest goes to the rest.
+            taken = self._take_of(run_id, room, held, window, None, ahead)
+        self._budget.took(entry.kind for entry in taken)
+        return taken
+
+    def _take_of(
+        self,
+        run_id: int,
+        room: int,
+        held: Iterable[Iterable[FrontierEntry]],
+        window: BackfillWindow | None,
+        kinds: Sequence[str] | None,
+        ahead: deque[FrontierEntry] | None = None,
+    ) -> list[FrontierEntry]:
+        """`_take`'s entries of `kinds` (None: any), read ahead into `ahead` where given."""
         if self.archive.shared:
-            return self.archive.lease_batch(run_id, room, window=window)
+            return self.archive.lease_batch(run_id, room, window=window, kinds=kinds)
+        if ahead is None:
+            busy = {entry.url for entries in held for entry in entries}
+            pending = self.archive.next_batch(room + len(busy), window=window, kinds=kinds)
+            return [entry for entry in pending if entry.url not in busy][:room]
         if len(ahead) < room:
             busy = {entry.url for entries in held for entry in entries}  # read only when needed
             pending = self.archive.next_batch(READ_AHEAD + len(busy), window=window)
@@ -492,6 +527,7 @@ class Crawl:
         """Counts, events, checks and the failure watch for one page written."""
         report, result, outcome = self.report, page.result, page.outcome
         report.counts["fetched"] += result.outcome != "disallowed"
+        report.fetched_kinds[page.entry.kind] += result.outcome != "disallowed"
         report.outcomes[outcome] += 1
         if stored in ("new", "updated", "unchanged"):
             report.counts[stored] += 1

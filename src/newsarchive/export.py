@@ -106,17 +106,22 @@ def _csv_cell(name: str, value: Any) -> str:
 
 def write_parquet(articles: Iterable[Article], out: IO[bytes]) -> int:
     """A Parquet file of `parquet_schema()`; how many articles it holds."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = parquet_schema()
     count = 0
-    with pq.ParquetWriter(out, schema) as writer:
-        records = (_parquet_row(article) for article in articles)
-        while group := list(islice(records, ROWS_PER_GROUP)):
-            writer.write_table(pa.Table.from_pylist(group, schema=schema))
+    with pq.ParquetWriter(out, parquet_schema()) as writer:
+        remaining = iter(articles)
+        while group := list(islice(remaining, ROWS_PER_GROUP)):
+            writer.write_table(arrow_table(group))
             count += len(group)
     return count
+
+
+def arrow_table(articles: Iterable[Article]) -> pa.Table:
+    """The articles as one Arrow table with the Parquet file's columns (`parquet_schema()`)."""
+    import pyarrow as pa
+
+    return pa.Table.from_pylist([_parquet_row(a) for a in articles], schema=parquet_schema())
 
 
 def _parquet_row(article: Article) -> dict[str, Any]:

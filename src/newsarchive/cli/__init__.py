@@ -30,7 +30,7 @@ from . import (
     show,
     stats,
 )
-from .common import UsageError
+from .common import UsageError, silence_stdout
 
 COMMANDS = (
     crawl,
@@ -57,6 +57,10 @@ def run(argv: Sequence[str] | None = None) -> int:
     command: Callable[[argparse.Namespace], int] = args.command
     try:
         return command(args)
+    except BrokenPipeError:
+        # The reader stopped early (`| head`, a closed pager): its choice, not a failure.
+        silence_stdout()
+        return status.OK
     except (UsageError, ConfigError) as exc:
         return _fail(args, status.USAGE, str(exc))
     except (StoreError, WarcError) as exc:

@@ -8,9 +8,11 @@ import json
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from .. import status
 from ..capture import CaptureError, FixtureExists, capture, recheck, unchecked
+from ..site.urls import is_site_host
 from .common import Subcommands, UsageError, add_command, config_of
 
 DEFAULT_DIR = "fixtures/captured"
@@ -44,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
         return _recheck(Path(given or DEFAULT_DIR), given=given is not None)
     if not args.target:
         raise UsageError("capture needs a URL (or --recheck)")
-    config = config_of(args)
+    host = urlsplit(args.target).hostname
+    config = config_of(args, names_site=host is None or is_site_host(host))
     out = Path(args.out or DEFAULT_DIR)
     try:
         done = asyncio.run(capture(config, args.target, out, force=args.force))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
@@ -36,17 +38,51 @@ def add_command(
     return sub
 
 
-def config_of(args: argparse.Namespace) -> Config:
-    """The config file (default `config.toml` when present) with the command line's overrides."""
+def silence_stdout() -> None:
+    """After a reader closed standard output: what is still buffered for it, and anything
+    printed later, goes nowhere, so that exiting raises no second BrokenPipeError."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def config_of(args: argparse.Namespace, *, names_site: bool = True) -> Config:
+    """The config file (default `config.toml` when present) with the command line's overrides.
+    A command that fetches (one with --base-url) from the site itself, not a mirror, is refused
+    while the contact is the placeholder; `names_site` False: what it fetches is a mirror's
+    address given in full (capture)."""
     path = args.config
     if path is None:
         path = DEFAULT_CONFIG if Path(DEFAULT_CONFIG).exists() else None
-    return load_config(path).with_overrides(
+    config = load_config(path).with_overrides(
         db=args.db,
         base_url=getattr(args, "base_url", None),
         max_pages=getattr(args, "max_pages", None),
         warc_dir=getattr(args, "warc", None),
     )
+    # The commands that fetch are those with --base-url: without a mirror they ask the live site,
+    # whose operators must be able to tell who is asking.
+    fetches_live = names_site and hasattr(args, "base_url") and not config.crawl.base_url
+    if fetches_live and config.fetch.contact_is_placeholder:
+        where = path or "config.toml"
+        raise UsageError(
+            f"set [fetch] contact_url in {where} to a web page where the site's operators can "
+            "reach you (it is still the project's placeholder) before fetching from kinhtedothi.vn"
+        )
+    return config
+
+
+def checked_output(out: Path, *, force: bool) -> Path:
+    """`--out FILE`, checked before any work: a file in a writable folder, not one that exists
+    unless `force` (--force) says to replace it."""
+    if out.is_dir():
+        raise UsageError(f"--out {out} is a directory")
+    if not out.parent.is_dir():
+        raise UsageError(f"--out {out}: folder {out.parent} does not exist")
+    if not os.access(out.parent, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {out}: folder {out.parent} is not writable")
+    if out.exists() and not force:
+        raise UsageError(f"{out} exists; add --force to replace it")
+    return out
 
 
 def add_filter_options(sub: argparse.ArgumentParser) -> None:

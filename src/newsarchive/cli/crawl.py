@@ -10,17 +10,25 @@ import argparse
 import asyncio
 import json
 import sys
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from .. import status
+from ..budget import FINDING
 from ..config import Config, parse_duration
 from ..crawl import Crawl, CrawlOptions, CrawlReport, Event, EventSink, install_signal_handlers
 from ..discover import DateWindow
-from ..site import HANOI
+from ..site import HANOI, hanoi_time
 from ..store import Archive, CrawlLocked
 from ..warc import WarcWriter, open_warc_writer
-from .common import Subcommands, UsageError, add_command, chosen_days, config_of
+from .common import (
+    Subcommands,
+    UsageError,
+    add_command,
+    chosen_days,
+    config_of,
+    silence_stdout,
+)
 from .statusline import StatusLine
 
 
@@ -71,15 +79,18 @@ def run(args: argparse.Namespace) -> int:
                     "message": str(exc),
                     "pid": holder.pid,
                     "host": holder.host,
-                    "started_at": holder.started_at.isoformat(),
+                    "started_at": hanoi_time(holder.started_at),
                 }
             )
         else:
             print(f"newsarchive: {exc}", file=sys.stderr)
         return status.LOCKED
-    if warc is not None and warc.files:
-        print(f"WARC: {len(warc.files)} file(s) in {warc.directory}")
-    _print_summary(report, to_stderr=log is None)
+    try:
+        if warc is not None and warc.files:
+            print(f"WARC: {len(warc.files)} file(s) in {warc.directory}")
+        _print_summary(report, to_stderr=log is None, max_pages=config.crawl.max_pages)
+    except BrokenPipeError:
+        silence_stdout()  # a reader gone early does not hide the run's own status (alarms)
     return report.exit_status
 
 
@@ -132,7 +143,7 @@ async def _crawl(
         return await crawl.run()
 
 
-def _print_summary(report: CrawlReport, *, to_stderr: bool) -> None:
+def _print_summary(report: CrawlReport, *, to_stderr: bool, max_pages: int = 0) -> None:
     """Outcomes and causes, then the counts line last on stdout; what needs a person's eyes
     (stopped early, alarms, a stop) also on stderr, unless JSON events already said it."""
     if report.revisits:
@@ -142,6 +153,8 @@ def _print_summary(report: CrawlReport, *, to_stderr: bool) -> None:
         print(f"outcomes: {shown}")
     for cause, count in sorted(report.failures.items(), key=lambda item: (-item[1], item[0])):
         print(f"  {count:>5}  {cause}")
+    if max_pages:
+        print(_budget_line(report, max_pages))
     if report.abandoned:
         print(f"abandoned: {report.abandoned} fetches in flight, left for the next run")
     if report.read_generically:
@@ -160,8 +173,20 @@ def _print_summary(report: CrawlReport, *, to_stderr: bool) -> None:
     print(report.summary_line(), flush=True)
 
 
+def _budget_line(report: CrawlReport, max_pages: int) -> str:
+    """What a budget went to: pages that list articles (at most half of it), then articles."""
+    kinds = report.fetched_kinds
+    finding = {kind: n for kind, n in sorted(kinds.items()) if kind in FINDING and n}
+    listed = ", ".join(f"{kind} {n}" for kind, n in finding.items())
+    articles = sum(n for kind, n in kinds.items() if kind not in FINDING)
+    return (
+        f"--max-pages {max_pages} went to {sum(finding.values())} pages that list articles "
+        f"({listed + '; ' if listed else ''}at most half of it) and {articles} to articles"
+    )
+
+
 def _json_line(event: Event) -> None:
-    line: dict[str, Any] = {"time": datetime.now(UTC).isoformat(timespec="milliseconds")}
+    line: dict[str, Any] = {"time": datetime.now(HANOI).isoformat(timespec="milliseconds")}
     line.update(event)
     print(json.dumps(line, ensure_ascii=False, default=_plain), file=sys.stderr, flush=True)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -18,6 +17,7 @@ from .common import (
     add_command,
     add_filter_options,
     article_filter,
+    checked_output,
     chosen_days,
     config_of,
 )
@@ -55,24 +55,10 @@ def _output(args: argparse.Namespace) -> Path | None:
         if args.format == "parquet":
             raise UsageError("--format parquet needs --out PATH (Parquet is not written to a pipe)")
         return None
-    out = Path(args.out)
-    if out.is_dir():
-        raise UsageError(f"--out {out} is a directory")
-    if not out.parent.is_dir():
-        raise UsageError(f"--out {out}: folder {out.parent} does not exist")
-    if not os.access(out.parent, os.W_OK | os.X_OK):
-        raise UsageError(f"--out {out}: folder {out.parent} is not writable")
-    if out.exists() and not args.force:
-        raise UsageError(f"{out} exists; add --force to replace it")
-    return out
+    return checked_output(Path(args.out), force=args.force)
 
 
 def _to_stdout(format: str, articles: Iterable[Article]) -> int:
-    try:
-        write(format, articles, sys.stdout.buffer)
-        sys.stdout.buffer.flush()
-    except BrokenPipeError:
-        # The reader stopped early (`| head`): that is its choice, not a failure of ours.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+    write(format, articles, sys.stdout.buffer)
+    sys.stdout.buffer.flush()  # a reader gone early (`| head`) is the CLI's to handle, as for all
     return status.OK

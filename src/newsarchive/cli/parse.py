@@ -48,11 +48,33 @@ def run(args: argparse.Namespace) -> int:
     try:
         article = parse_article(data, url)
     except NotAnArticle as exc:
-        print(f"not an article: {exc.kind}", file=sys.stderr)
+        binary = _binary(data)
+        said = f" (binary, not HTML: {binary})" if exc.kind == "empty" and binary else ""
+        print(f"not an article: {exc.kind}{said}", file=sys.stderr)
         return status.NOT_ARTICLE
     record = explained(article) if args.explain else article.to_dict()
     print(json.dumps(record, ensure_ascii=False, indent=2))
     return status.OK
+
+
+# What a file that is no web page most often is, by its first bytes.
+_SIGNATURES = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (or an office document)"),
+    (b"\x1f\x8b", "gzip-compressed data"),
+    (b"WARC/", "a WARC file (newsarchive import-warc reads it)"),
+)
+
+
+def _binary(data: bytes) -> str | None:
+    """What the file is when it is plainly not text; None when it may be a page."""
+    for signature, name in _SIGNATURES:
+        if data.startswith(signature):
+            return name
+    return "binary data" if b"\0" in data[:4096] else None
 
 
 def explained(article: Article) -> dict[str, object]:

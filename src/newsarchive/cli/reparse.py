@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from datetime import date
 
 from .. import status
 from ..reparse import ReparseReport, reparse
+from ..site.layouts import GENERIC, LAYOUTS
 from ..store import Archive
 from .common import Subcommands, UsageError, add_command, config_of
 from .statusline import StatusLine
@@ -17,7 +19,7 @@ from .statusline import StatusLine
 def register(commands: Subcommands) -> None:
     sub = add_command(commands, "reparse", run, "read archived pages again with the current parser")
     sub.add_argument(
-        "--layout", metavar="L", help="only articles of this layout (A, B, C, generic)"
+        "--layout", metavar="L", help="only articles of this layout (A, B, C or generic)"
     )
     sub.add_argument(
         "--parser-version-below",
@@ -30,10 +32,21 @@ def register(commands: Subcommands) -> None:
     sub.add_argument("--json", action="store_true", help="the summary as one JSON object")
 
 
+# What `--layout` may name: the layouts declared for the site, and the generic reader's.
+LAYOUT_NAMES = (*sorted(layout.name for layout in LAYOUTS), GENERIC.name)
+# A parser version as PARSER_VERSION writes them: a number first ("2", "1.10", "3b").
+_VERSION = re.compile(r"\d[\w.-]*")
+
+
 def run(args: argparse.Namespace) -> int:
     since = _day(args.since)
-    if args.parser_version_below is not None and not args.parser_version_below.strip():
-        raise UsageError("--parser-version-below needs a version, such as 2")
+    if args.layout is not None and args.layout not in LAYOUT_NAMES:
+        raise UsageError(f"--layout must be one of {', '.join(LAYOUT_NAMES)}, not {args.layout!r}")
+    below = args.parser_version_below
+    if below is not None and not _VERSION.fullmatch(below):
+        raise UsageError(
+            f"--parser-version-below must be a version such as 2 or 1.3, not {below!r}"
+        )
     config = config_of(args)
     with Archive.open(config.store.url) as archive, StatusLine() as line:
 

@@ -1,19 +1,24 @@
-"""`newsarchive show URL_OR_ID [--json] [--history] [--explain]`: one stored article, or its
-versions."""
+"""`newsarchive show URL_OR_ID [--json] [--history] [--explain] [--raw [--at WHEN] [--out FILE]]`:
+one stored article, its versions, or the page it was read from as fetched."""
 
 from __future__ import annotations
 
 import argparse
 import json
-from datetime import datetime
+import re
+import sys
+from datetime import date, datetime, time
+from pathlib import Path
 from typing import Any
 
 from .. import status
+from ..api import article_key, resolve
 from ..changes import changes
+from ..export import replacing
 from ..record import SOURCE_KINDS, Article
-from ..site.urls import SITE_ROOT, canonical_url
+from ..site import HANOI, hanoi_time
 from ..store import Archive, StoreError, Version
-from .common import Subcommands, add_command, config_of
+from .common import Subcommands, UsageError, add_command, checked_output, config_of
 from .parse import explained
 
 
@@ -22,7 +27,8 @@ def register(commands: Subcommands) -> None:
     sub.add_argument(
         "article",
         metavar="URL_OR_ID",
-        help="the article's URL (canonical form taken), or its id in the archive (article.id)",
+        help="the article's URL (canonical form taken), the site's id from its URL, or its id "
+        "in the archive (article.id)",
     )
     sub.add_argument("--json", action="store_true", help="the ARTICLE.md record as JSON")
     sub.add_argument("--history", action="store_true", help="every version seen, and what changed")
@@ -31,12 +37,32 @@ def register(commands: Subcommands) -> None:
         action="store_true",
         help="also how the parser read each field, and how sure it was, as the archive kept it",
     )
+    sub.add_argument(
+        "--raw",
+        action="store_true",
+        help="write the stored page's bytes exactly as fetched (standard output, or --out)",
+    )
+    sub.add_argument(
+        "--at",
+        metavar="WHEN",
+        help="with --raw: the page as last fetched by then (YYYY-MM-DD, end of that day, or "
+        "an ISO 8601 time; Hanoi time unless it says its zone)",
+    )
+    sub.add_argument("--out", metavar="FILE", help="with --raw: write to FILE")
+    sub.add_argument("--force", action="store_true", help="with --out: replace FILE if it exists")
 
 
 def run(args: argparse.Namespace) -> int:
-    key = article_key(args.article)
+    typed = article_key(args.article)
+    if not args.raw and (args.at is not None or args.out is not None or args.force):
+        raise UsageError("--at, --out and --force go with --raw")
+    at = None if args.at is None else _moment(args.at)
+    out = None if args.out is None else checked_output(Path(args.out), force=args.force)
     config = config_of(args)
     with Archive.open(config.store.url, create=False) as archive:
+        key = resolve(archive, typed)
+        if args.raw:
+            return _write_raw(archive, key, at, out)
         if args.history:
             versions = archive.history(key)
             if versions is None:
@@ -55,14 +81,42 @@ def run(args: argparse.Namespace) -> int:
     return status.OK
 
 
-def article_key(text: str) -> str | int:
-    """An id (digits) or a URL in canonical form; a bare path or host is on the site."""
-    text = text.strip()
-    if text.isdigit():
-        return int(text)
-    if "://" in text:
-        return canonical_url(text)
-    return canonical_url(text if text.startswith("/") else f"//{text}", SITE_ROOT)
+def _write_raw(archive: Archive, key: str | int, at: datetime | None, out: Path | None) -> int:
+    """The body of the page's last fetch (by `at`) that brought one, byte for byte."""
+    url = key
+    if isinstance(key, int):
+        article = archive.get_article(key)
+        if article is None:
+            raise _not_found(key)
+        url = article.url
+    assert isinstance(url, str)
+    capture = archive.capture_at(url, at)
+    if capture is None:
+        when = "" if at is None else f" fetched by {hanoi_time(at)}"
+        raise StoreError(f"no stored page of {url}{when} in the archive")
+    body = archive.raw_body(capture.raw_page_id)
+    if out is None:
+        sys.stdout.buffer.write(body)
+        sys.stdout.buffer.flush()
+        return status.OK
+    with replacing(out) as handle:
+        handle.write(body)
+    print(f"wrote {len(body)} bytes of {capture.url} as fetched {hanoi_time(capture.fetched_at)}")
+    return status.OK
+
+
+def _moment(text: str) -> datetime:
+    """`--at`: a day means its end (Hanoi time); a time without zone is Hanoi time."""
+    try:
+        if _DAY.fullmatch(text):
+            return datetime.combine(date.fromisoformat(text), time.max, HANOI)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--at must be YYYY-MM-DD or an ISO 8601 time, not {text!r}") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=HANOI)
+
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _not_found(key: str | int) -> StoreError:
@@ -132,7 +186,7 @@ def history_text(versions: list[Version]) -> str:
 
 
 def _seen(version: Version) -> str:
-    first, last = _moment(version.first_seen_at), _moment(version.last_seen_at)
+    first, last = hanoi_time(version.first_seen_at), hanoi_time(version.last_seen_at)
     return first if first == last else f"{first} to {last}"
 
 
@@ -144,15 +198,11 @@ def history_json(versions: list[Version]) -> str:
         changed = [] if number == 0 else changes(versions[number - 1].article, version.article)
         listed.append(
             {
-                "first_seen_at": version.first_seen_at.isoformat(),
-                "last_seen_at": version.last_seen_at.isoformat(),
+                "first_seen_at": hanoi_time(version.first_seen_at),
+                "last_seen_at": hanoi_time(version.last_seen_at),
                 "content_hash": version.content_hash,
                 "changed": [change.field for change in changed],
                 "record": version.article.to_dict(),
             }
         )
     return json.dumps({"url": versions[-1].article.url, "versions": listed}, ensure_ascii=False)
-
-
-def _moment(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds")

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from .. import status
+from ..site import hanoi_time
 from ..store import Archive, ArchiveStats
 from .common import Subcommands, add_command, config_of
 
@@ -47,8 +48,8 @@ def stats_json(found: ArchiveStats) -> dict[str, Any]:
         "last_crawl": None
         if crawl is None
         else {
-            "started_at": crawl.started_at.isoformat(),
-            "finished_at": crawl.finished_at and crawl.finished_at.isoformat(),
+            "started_at": hanoi_time(crawl.started_at),
+            "finished_at": _moment(crawl.finished_at),
             "exit_status": crawl.exit_status,
             "counts": crawl.counts,
         },
@@ -114,4 +115,4 @@ def _size(count: int) -> str:
 
 
 def _moment(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat(timespec="seconds")
+    return None if moment is None else hanoi_time(moment)

@@ -4,7 +4,7 @@ The only room that speaks SQL; it takes and gives plain values (`newsarchive.rec
 """
 
 from .archive import Archive, Fetched, StoreOutcome
-from .captures import RawPage
+from .captures import Capture, RawPage
 from .coverage import UrlCoverage
 from .errors import SearchSyntaxError, StoreError
 from .filters import ArticleFilter
@@ -22,6 +22,7 @@ __all__ = [
     "ArticleFilter",
     "BackfillWindow",
     "Candidate",
+    "Capture",
     "CopiedTable",
     "CrawlLease",
     "CrawlLocked",

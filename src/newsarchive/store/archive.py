@@ -31,7 +31,7 @@ from . import (
     runs,
     stats,
 )
-from .captures import RawPage
+from .captures import Capture, RawPage
 from .coverage import UrlCoverage
 from .dialect import WRITE_OPTION, has_full_text_search, is_transient
 from .engine import open_engine
@@ -166,12 +166,17 @@ class Archive:
         self._transact(lambda session: frontier.reschedule(session, chosen, fetched_before))
 
     def next_batch(
-        self, limit: int, *, window: BackfillWindow | None = None
+        self,
+        limit: int,
+        *,
+        window: BackfillWindow | None = None,
+        kinds: Sequence[str] | None = None,
     ) -> list[FrontierEntry]:
         """Pending entries, lowest priority first, then in discovery order; states unchanged.
-        With `window`, only what a back-fill of that period takes (see BackfillWindow)."""
+        With `window`, only what a back-fill of that period takes (see BackfillWindow); with
+        `kinds`, only entries of those kinds."""
         with self._read() as session:
-            return frontier.next_batch(session, limit, window)
+            return frontier.next_batch(session, limit, window, kinds)
 
     def schedule_due(
         self, now: datetime, priority: int, *, fetched_before: datetime | None = None
@@ -206,15 +211,17 @@ class Archive:
         limit: int,
         *,
         window: BackfillWindow | None = None,
+        kinds: Sequence[str] | None = None,
         now: datetime | None = None,
         lease_for: timedelta = LEASE_FOR,
     ) -> list[FrontierEntry]:
-        """Pending entries that no other crawl holds, as next_batch orders them, leased to the
-        crawl run `worker` for `lease_for`; a lease run out (its crawl died) is taken over."""
+        """Pending entries that no other crawl holds, as next_batch chooses and orders them,
+        leased to the crawl run `worker` for `lease_for`; a lease run out (its crawl died) is
+        taken over."""
         moment = now or _now()
         return self._transact(
             lambda session: frontier.lease_batch(
-                session, worker, limit, moment, moment + lease_for, window
+                session, worker, limit, moment, moment + lease_for, window, kinds
             )
         )
 
@@ -401,6 +408,21 @@ class Archive:
     def raw_body(self, raw_page_id: int) -> bytes:
         with self._read() as session:
             return captures.raw_body(session, raw_page_id)
+
+    def capture_at(self, url: str, at: datetime | None = None) -> Capture | None:
+        """The last fetch of `url` (canonical) that brought a body, at or before `at`."""
+        with self._read() as session:
+            return captures.capture_at(session, url, at)
+
+    def url_of_site_id(self, site_id: str) -> str | None:
+        """The URL of the article the site numbers `site_id` (the id in its address)."""
+        with self._read() as session:
+            return session.scalar(
+                select(ArticleRow.url)
+                .where(ArticleRow.site_id == site_id)
+                .order_by(ArticleRow.id)
+                .limit(1)
+            )
 
     # -- captures read again: reparse, WARC imports ----------------------------------------
 

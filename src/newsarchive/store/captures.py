@@ -8,14 +8,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from newsarchive.prepare import PackedBody
 
 from .dialect import insert_or_ignore, insert_rows_keyed
 from .errors import StoreError
-from .models import RawBodyRow, RawPageRow, table_of
+from .models import ArticleRow, RawBodyRow, RawPageRow, table_of
 
 _RAW_PAGE = table_of(RawPageRow)
 
@@ -91,6 +91,35 @@ def add_raw_pages(
         Stored(ids[raw.url], None if packed is None else packed.sha256)
         for raw, packed, _, _ in fetches
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class Capture:
+    """A fetch that brought a body: which, and when."""
+
+    raw_page_id: int
+    url: str
+    fetched_at: datetime
+
+
+def capture_at(session: Session, url: str, at: datetime | None) -> Capture | None:
+    """The last fetch with a body of the page at `url` (or of the page an article at `url` was
+    read from, when the site's canonical link differs from the address fetched) made at or
+    before `at` (None: the last of all)."""
+    read_from = select(RawPageRow.url).join(ArticleRow, ArticleRow.raw_page_id == RawPageRow.id)
+    query = (
+        select(RawPageRow.id, RawPageRow.url, RawPageRow.fetched_at)
+        .where(
+            or_(RawPageRow.url == url, RawPageRow.url.in_(read_from.where(ArticleRow.url == url))),
+            RawPageRow.body_sha256.is_not(None),
+        )
+        .order_by(RawPageRow.fetched_at.desc(), RawPageRow.id.desc())
+        .limit(1)
+    )
+    if at is not None:
+        query = query.where(RawPageRow.fetched_at <= at)
+    found = session.execute(query).one_or_none()
+    return None if found is None else Capture(found.id, found.url, found.fetched_at)
 
 
 def raw_body(session: Session, raw_page_id: int) -> bytes:

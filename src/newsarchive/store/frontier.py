@@ -194,16 +194,23 @@ def _not_fetched_since(moment: datetime | None) -> list[ColumnElement[bool]]:
 
 
 def next_batch(
-    session: Session, limit: int, window: BackfillWindow | None = None
+    session: Session,
+    limit: int,
+    window: BackfillWindow | None = None,
+    kinds: Sequence[str] | None = None,
 ) -> list[FrontierEntry]:
     query = (
         select(FrontierEntryRow, ArticleRow.published_at, ArticleRow.first_seen_at)
         .outerjoin(ArticleRow, ArticleRow.url == FrontierEntryRow.url)
-        .where(FrontierEntryRow.state == PENDING, *_within(window))
+        .where(FrontierEntryRow.state == PENDING, *_within(window), *_of_kinds(kinds))
         .order_by(FrontierEntryRow.priority, FrontierEntryRow.id)
         .limit(limit)
     )
     return _entries(session, query)
+
+
+def _of_kinds(kinds: Sequence[str] | None) -> list[ColumnElement[bool]]:
+    return [] if kinds is None else [FrontierEntryRow.kind.in_(kinds)]
 
 
 def _within(window: BackfillWindow | None) -> list[ColumnElement[bool]]:
@@ -233,6 +240,7 @@ def lease_batch(
     now: datetime,
     until: datetime,
     window: BackfillWindow | None = None,
+    kinds: Sequence[str] | None = None,
 ) -> list[FrontierEntry]:
     """Like next_batch, but only entries no other crawl holds, and they are leased to `worker`
     until `until`. Rows another crawl is leasing at this moment are skipped, not waited for."""
@@ -240,7 +248,7 @@ def lease_batch(
     ids = list(
         session.scalars(
             select(entry.id)
-            .where(entry.state == PENDING, _unleased(now), *_within(window))
+            .where(entry.state == PENDING, _unleased(now), *_within(window), *_of_kinds(kinds))
             .order_by(entry.priority, entry.id)
             .limit(limit)
             .with_for_update(skip_locked=True)

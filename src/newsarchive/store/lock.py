@@ -17,6 +17,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
+from newsarchive.site import hanoi_time
+
 from .models import CrawlLockRow
 
 STALE_AFTER = timedelta(minutes=2)
@@ -31,7 +33,7 @@ class LockHolder:
     renewed_at: datetime
 
     def describe(self) -> str:
-        started = self.started_at.isoformat(timespec="seconds")
+        started = hanoi_time(self.started_at)
         return f"pid {self.pid} on host {self.host}, started {started}"
 
 
