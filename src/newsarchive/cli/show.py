@@ -198,8 +198,8 @@ def history_json(versions: list[Version]) -> str:
         changed = [] if number == 0 else changes(versions[number - 1].article, version.article)
         listed.append(
             {
-                "first_seen_at": hanoi_time(version.first_seen_at),
-                "last_seen_at": hanoi_time(version.last_seen_at),
+                "first_seen_at": hanoi_time(version.first_seen_at, exact=True),
+                "last_seen_at": hanoi_time(version.last_seen_at, exact=True),
                 "content_hash": version.content_hash,
                 "changed": [change.field for change in changed],
                 "record": version.article.to_dict(),

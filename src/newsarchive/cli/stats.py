@@ -48,8 +48,8 @@ def stats_json(found: ArchiveStats) -> dict[str, Any]:
         "last_crawl": None
         if crawl is None
         else {
-            "started_at": hanoi_time(crawl.started_at),
-            "finished_at": _moment(crawl.finished_at),
+            "started_at": hanoi_time(crawl.started_at, exact=True),
+            "finished_at": _moment(crawl.finished_at, exact=True),
             "exit_status": crawl.exit_status,
             "counts": crawl.counts,
         },
@@ -114,5 +114,5 @@ def _size(count: int) -> str:
     return f"{value:.1f} GiB ({count} bytes)"
 
 
-def _moment(moment: datetime | None) -> str | None:
-    return None if moment is None else hanoi_time(moment)
+def _moment(moment: datetime | None, *, exact: bool = False) -> str | None:
+    return None if moment is None else hanoi_time(moment, exact=exact)
