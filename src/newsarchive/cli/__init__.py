@@ -20,6 +20,7 @@ from . import (
     audit,
     capture,
     check,
+    cite,
     copy,
     crawl,
     export,
@@ -45,6 +46,7 @@ COMMANDS = (
     check,
     audit,
     copy,
+    cite,
 )
 
 

@@ -12,7 +12,7 @@ from .. import status
 from ..changes import changes
 from ..record import SOURCE_KINDS, Article
 from ..site.urls import SITE_ROOT, canonical_url
-from ..store import Archive, StoreError, Version
+from ..store import Archive, PageCapture, StoreError, Version
 from .common import Subcommands, add_command, config_of
 from .parse import explained
 
@@ -44,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
             print(history_json(versions) if args.json else history_text(versions))
             return status.OK
         article = archive.get_article(key)
+        capture = archive.article_capture(key)
     if article is None:
         raise _not_found(key)
     if args.json:
@@ -51,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(record, ensure_ascii=False, indent=2))
     else:
         text = article_text(article)
+        if capture is not None:
+            text += f"\n\n{capture_text(capture)}"
         print(f"{text}\n\n{sources_text(article)}" if args.explain else text)
     return status.OK
 
@@ -94,6 +97,16 @@ def article_text(article: Article) -> str:
     if article.related:
         lines += ["", "related:"]
         lines += [f"  [{r.kind}] {r.title}\n    {r.url}" for r in article.related]
+    return "\n".join(lines)
+
+
+def capture_text(capture: PageCapture) -> str:
+    """Which fetch the stored version was read from, and its WARC record if one was written."""
+    lines = [f"captured:  {_moment(capture.fetched_at)} (raw page {capture.raw_page_id})"]
+    if capture.warc is not None:
+        warc = capture.warc
+        lines.append(f"WARC:      {warc.record_id} in {warc.file}")
+        lines.append(f"           at offset {warc.offset}, {warc.length} bytes")
     return "\n".join(lines)
 
 

@@ -4,7 +4,7 @@ The only room that speaks SQL; it takes and gives plain values (`newsarchive.rec
 """
 
 from .archive import Archive, Fetched, StoreOutcome
-from .captures import RawPage
+from .captures import PageCapture, RawPage
 from .coverage import UrlCoverage
 from .errors import SearchSyntaxError, StoreError
 from .filters import ArticleFilter
@@ -30,6 +30,7 @@ __all__ = [
     "GenericReads",
     "LastCrawl",
     "LockHolder",
+    "PageCapture",
     "RawPage",
     "SearchHit",
     "SearchSyntaxError",
