@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_warc import A, SITE_ROOT, expected_record, fixture, write_config
+from test_warc import SITE_ROOT, A, expected_record, fixture, write_config
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -133,8 +133,7 @@ def heritrix(path: Path) -> dict[str, int]:
     )
     zipped = gzip.compress(fixture(A))
     wire = b"".join(
-        f"{len(part):x}\r\n".encode() + part + b"\r\n"
-        for part in (zipped[:1000], zipped[1000:])
+        f"{len(part):x}\r\n".encode() + part + b"\r\n" for part in (zipped[:1000], zipped[1000:])
     )
     wire += b"0\r\n\r\n"
     headers = [
