@@ -12,10 +12,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # The bench extra too: the smoke test of `make bench` runs the rival extractors on two pages;
-# replay: the replay test serves a crawl's WARC files with pywb.
+# replay and browse: their tests serve a crawl's WARC files with pywb and an archive with
+# Datasette (`make demo` ends in `browse`).
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,bench,replay]'
+	$(BIN)/python -m pip install --quiet -e '.[test,bench,replay,browse]'
 	touch $(STAMP)
 
 lint: $(STAMP)

@@ -1,5 +1,6 @@
 """`make demo`: serve the replica of the site on 127.0.0.1, crawl it with the default config.toml
-into a SQLite file, then show what was archived and the result of one search."""
+into a SQLite file, show what was archived and the result of one search, then open the archive
+in Datasette (`browse`) and print its address; on a terminal it serves until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 from replica import start_replica  # noqa: E402
 
 QUERY = "hoai duc"
+BROWSE_PORT = 8001
+# The seed article's page as headless Chromium rendered it, taken by `make test` (test_browse).
+SCREENSHOT = ROOT / "build" / "browse-article.png"
 
 
 def newsarchive(*args: str) -> int:
@@ -52,7 +56,18 @@ def main() -> int:
         ):
             print(f"  {published}  {title}")
     print()
-    return newsarchive("search", "--db", url, "--limit", "3", QUERY)
+    status = newsarchive("search", "--db", url, "--limit", "3", QUERY)
+    if status != 0:
+        return status
+    print(f"\nThe archive in a browser: http://127.0.0.1:{BROWSE_PORT}/{db.stem}/article_browse")
+    print(f"  search: http://127.0.0.1:{BROWSE_PORT}/search?q=hoai+duc")
+    if SCREENSHOT.exists():
+        print(f"  the seed article's page, as `make test` rendered it: {SCREENSHOT}")
+    if not sys.stdin.isatty():
+        print(f"  (run: newsarchive browse --db {url} --port {BROWSE_PORT})")
+        return 0
+    print()
+    return newsarchive("browse", "--db", url, "--port", str(BROWSE_PORT))
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from ..store import StoreError
 from ..warc import WarcError
 from . import (
     audit,
+    browse,
     capture,
     check,
     cite,
@@ -47,6 +48,7 @@ COMMANDS = (
     audit,
     copy,
     cite,
+    browse,
 )
 
 

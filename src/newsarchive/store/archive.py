@@ -421,6 +421,20 @@ class Archive:
         with self._read() as session:
             return captures.latest_capture(session, urls, since, until)
 
+    def captures_of(self, urls: Sequence[str]) -> list[PageCapture]:
+        """Every fetch of these URLs, oldest first."""
+        with self._read() as session:
+            return captures.captures_of(session, urls)
+
+    def article_ids(self, urls: Iterable[str]) -> dict[str, int]:
+        """The ids of the articles archived at these URLs (those not archived left out)."""
+        wanted = list(urls)
+        with self._read() as session:
+            rows = session.execute(
+                select(ArticleRow.url, ArticleRow.id).where(ArticleRow.url.in_(wanted))
+            )
+            return {url: article_id for url, article_id in rows}
+
     def captures_with_body(self, sha256_prefix: str) -> list[PageCapture]:
         """The fetches whose body's sha256 begins so (lower-case hex), oldest first."""
         with self._read() as session:

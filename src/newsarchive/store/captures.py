@@ -63,6 +63,8 @@ class PageCapture:
     fetched_at: datetime
     body_sha256: str | None
     warc: WarcLink | None
+    status: int | None = None
+    outcome: str = "ok"
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,9 +170,26 @@ def captures_with_body(session: Session, sha256_prefix: str) -> list[PageCapture
     return [_capture(row) for row in rows]
 
 
+def captures_of(session: Session, urls: Sequence[str]) -> list[PageCapture]:
+    """Every fetch of `urls`, oldest first."""
+    rows = session.scalars(
+        select(RawPageRow)
+        .where(RawPageRow.url.in_(list(urls)))
+        .order_by(RawPageRow.fetched_at, RawPageRow.id)
+    )
+    return [_capture(row) for row in rows]
+
+
 def _capture(row: RawPageRow) -> PageCapture:
     return PageCapture(
-        row.id, row.url, row.final_url, row.fetched_at, row.body_sha256, warc_link(row)
+        row.id,
+        row.url,
+        row.final_url,
+        row.fetched_at,
+        row.body_sha256,
+        warc_link(row),
+        row.status,
+        row.outcome,
     )
 
 
