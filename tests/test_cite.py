@@ -3,6 +3,7 @@ fingerprint `cite --verify` checks; names cited as Vietnamese bylines are."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -207,3 +208,52 @@ def test_bad_requests_fail_with_one_line(
     status, out, err = cite(db, capsys, *args)
     assert status == code
     assert out == "" and len(err.strip().splitlines()) == 1 and says in err
+
+
+def test_at_a_moment_between_two_captures_of_one_version_cites_the_earlier_page(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A fetch that finds the same text in a page whose link boxes changed keeps the version
+    and notes the newer page; a citation of the moment before it names the page read then."""
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    archive_fetch(db, BODY_0, article(), T0, LINK)
+    archive_fetch(db, BODY_1, article(), T1, None)
+    _, before, _ = cite(db, capsys, URL, "--at", "2025-04-19", "--json")
+    _, now, _ = cite(db, capsys, URL, "--json")
+    earlier, latest = json.loads(before), json.loads(now)
+    assert (earlier["version"], latest["version"]) == (1, 1)
+    assert (
+        earlier["captured_at"] == T0.isoformat() and earlier["warc"]["record_id"] == LINK.record_id
+    )
+    assert latest["captured_at"] == T1.isoformat() and latest["warc"] is None
+    record_0, page_0 = earlier["fingerprint"].removeprefix("na1:").split("-")
+    record_1, page_1 = latest["fingerprint"].removeprefix("na1:").split("-")
+    assert record_0 == record_1 and page_0 != page_1
+    assert page_0 == hashlib.sha256(BODY_0).hexdigest()[: len(page_0)]
+    for fingerprint in (earlier["fingerprint"], latest["fingerprint"]):
+        assert cite(db, capsys, "--verify", fingerprint)[0] == 0
+
+
+def test_an_article_without_a_byline_is_cited_under_the_newspaper(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = f"sqlite:///{tmp_path / 'd.db'}"
+    archive_fetch(db, BODY_0, article(authors=()), T0, None)
+    _, text, _ = cite(db, capsys, URL)
+    # The style's rule for no author: the newspaper stands in, cased as it is written.
+    assert text.startswith("Kinh tế & Đô thị (2025) “Hà Nội mở rộng không gian công cộng ven hồ”")
+    _, bib, _ = cite(db, capsys, URL, "--format", "bibtex")
+    assert "author" not in bibtexparser.parse_string(bib).entries[0].fields_dict
+    _, csl, _ = cite(db, capsys, URL, "--format", "csl-json")
+    assert "author" not in json.loads(csl)[0]
+
+
+@pytest.mark.postgresql
+def test_cite_and_verify_on_postgresql(pg_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    archive_fetch(pg_url, BODY_0, article(), T0, LINK)
+    archive_fetch(pg_url, BODY_1, article(title="Hà Nội mở rộng không gian ven hồ Tây"), T1, None)
+    status, out, _ = cite(pg_url, capsys, URL, "--at", "2025-04-19", "--json")
+    first = json.loads(out)
+    assert status == 0 and first["version"] == 1 and first["warc"]["offset"] == LINK.offset
+    status, out, _ = cite(pg_url, capsys, "--verify", first["fingerprint"])
+    assert status == 0 and "version 1 of 2" in out

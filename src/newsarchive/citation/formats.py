@@ -104,7 +104,8 @@ def text(cited: Cited) -> str:
     item = csl_item(cited)
     # citeproc-py does not know `static-ordering`: it would invert a Vietnamese name to
     # "Nguyễn, V. A."; given whole, the name reads as written, family name first.
-    item["author"] = [{"literal": read_name(a).text} for a in cited.article.authors]
+    if cited.article.authors:
+        item["author"] = [{"literal": read_name(a).text} for a in cited.article.authors]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # its notes on CSL features this style does not use
         style = CitationStylesStyle(get_style_filepath(STYLE), validate=False)
