@@ -154,6 +154,10 @@ def test_the_canned_queries_answer(browsing: str) -> None:
         f"{base}.json", params={"sql": "select fold('Hoài Đức') as f", "_shape": "array"}
     )
     assert folded.json() == [{"f": "hoai duc"}]
+    root = base.rsplit("/", 1)[0]
+    unclosed = httpx.get(f"{root}/search", params={"q": '"hoai duc'})
+    assert unclosed.status_code == 400 and "message-error" in unclosed.text
+    assert httpx.get(f"{root}/article/999999").status_code == 404
 
 
 def test_browse_refuses_what_it_cannot_serve(
