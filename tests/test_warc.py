@@ -435,9 +435,22 @@ def test_import_archives_only_the_sites_html_responses_and_counts_the_rest(
     with sqlite3.connect(db) as conn:
         # One raw page per kept record, dated by the record; nothing of the cut-off one.
         rows = conn.execute("SELECT url, fetched_at, status FROM raw_page ORDER BY url").fetchall()
+        links = conn.execute(
+            "SELECT warc_file, warc_offset, warc_length, warc_record_id FROM raw_page"
+        ).fetchall()
     assert rows == sorted(
         (f"{SITE_ROOT}/{name}", "2025-12-20T03:00:00.000000+00:00", 200) for name in (A, B)
     )
+    # Each names the record it came from, in either form of file.
+    for file, offset, length, record_id in links:
+        assert file == str(path)
+        with path.open("rb") as handle:
+            handle.seek(offset)
+            [found] = [
+                r.rec_headers.get_header("WARC-Record-ID")
+                for r in ArchiveIterator(BytesIO(handle.read(length)))
+            ]
+        assert found == record_id
 
 
 def test_an_import_never_rolls_an_article_back_to_an_older_capture(tmp_path: Path) -> None:

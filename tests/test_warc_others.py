@@ -17,10 +17,12 @@ from typing import Any
 
 import pytest
 from test_warc import SITE_ROOT, A, expected_record, fixture, write_config
+from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from newsarchive.cli import run as cli
+from newsarchive.site.urls import canonical_url
 from newsarchive.store import Archive
 
 URL = f"{SITE_ROOT}/{A}"
@@ -254,3 +256,14 @@ def test_import_reads_other_tools_captures_into_the_same_article(
         assert record == expected_record(A)
         [version] = archive.history(URL) or []
         assert version.first_seen_at.isoformat().startswith("2025-12-20T03:00:00")
+        # The raw page names the record it was imported from: there it is, whole.
+        link = archive.page_capture(version.raw_page_id or 0).warc
+    assert link is not None and link.file == str(path)
+    with path.open("rb") as handle:
+        handle.seek(link.offset)
+        member = handle.read(link.length)
+    [(record_id, uri)] = [
+        (r.rec_headers.get_header("WARC-Record-ID"), r.rec_headers.get_header("WARC-Target-URI"))
+        for r in ArchiveIterator(BytesIO(member))
+    ]
+    assert record_id == link.record_id and canonical_url(uri) == URL
