@@ -11,10 +11,12 @@ DEMO_DB   ?= demo.db
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# The bench extra too: the smoke test of `make bench` runs the rival extractors on two pages.
+# The bench extra too: the smoke test of `make bench` runs the rival extractors on two pages;
+# replay and browse: their tests serve a crawl's WARC files with pywb and an archive with
+# Datasette (`make demo` ends in `browse`).
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[test,bench,replay,browse]'
 	touch $(STAMP)
 
 setup: $(STAMP)

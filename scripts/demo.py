@@ -1,6 +1,7 @@
 """`make demo`: serve the replica of the site on 127.0.0.1, crawl it with the default config.toml
-into a SQLite file, show what was archived and the result of one search, then print commands
-to try next that work as printed from the project's folder."""
+into a SQLite file, show what was archived and the result of one search, print commands
+to try next that work as printed from the project's folder, then open the archive in
+Datasette (`browse`) and print its address; on a terminal it serves until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 from replica import start_replica  # noqa: E402
 
 QUERY = "hoai duc"
+BROWSE_PORT = 8001
+# The seed article's page as headless Chromium rendered it, taken by `make test` (test_browse).
+SCREENSHOT = ROOT / "build" / "browse-article.png"
 
 
 def newsarchive(*args: str) -> int:
@@ -80,8 +84,18 @@ def main() -> int:
         ).fetchone()
     print()
     status = newsarchive("search", "--db", url, "--limit", "3", QUERY)
+    if status != 0:
+        return status
     print(next_steps(url, site_id))
-    return status
+    print(f"\nThe archive in a browser: http://127.0.0.1:{BROWSE_PORT}/{db.stem}/article_browse")
+    print(f"  search: http://127.0.0.1:{BROWSE_PORT}/search?q=hoai+duc")
+    if SCREENSHOT.exists():
+        print(f"  the seed article's page, as `make test` rendered it: {SCREENSHOT}")
+    if not sys.stdin.isatty():
+        print(f"  (run: newsarchive browse --db {url} --port {BROWSE_PORT})")
+        return 0
+    print()
+    return newsarchive("browse", "--db", url, "--port", str(BROWSE_PORT))
 
 
 def next_steps(url: str, site_id: str) -> str:
@@ -91,6 +105,7 @@ def next_steps(url: str, site_id: str) -> str:
         f"newsarchive show --db {url} {site_id} --raw | head -n 5",
         f'newsarchive search --db {url} "ha noi" --limit 5',
         f"newsarchive stats --db {url}",
+        f"newsarchive cite --db {url} {site_id} --format bibtex",
         f'newsarchive export --db {url} --format jsonl --category "kinh te" | head -n 1',
     ]
     return "\n".join(

@@ -149,6 +149,55 @@ def test_every_cdxj_line_points_at_its_record(replica: Replica, tmp_path: Path) 
     assert article["mime"] == "text/html" and article["status"] == "200"
 
 
+def test_every_raw_page_written_names_its_record_and_show_prints_it(
+    replica: Replica, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    warc = tmp_path / "warc"
+    crawl(replica, tmp_path, warc)
+    crawl(replica, tmp_path, warc)  # the second run writes revisits: linked as well
+    with sqlite3.connect(tmp_path / "a.db") as conn:
+        pages = conn.execute(
+            "SELECT id, url, status, warc_file, warc_offset, warc_length, warc_record_id "
+            "FROM raw_page ORDER BY id"
+        ).fetchall()
+    answered = [page for page in pages if page[2] is not None]
+    assert len(answered) > 40
+    kinds = Counter()
+    with Archive.open(f"sqlite:///{tmp_path / 'a.db'}") as archive:
+        for page_id, url, _status, file, offset, length, record_id in answered:
+            assert file is not None and Path(file).is_absolute() and Path(file).parent == warc
+            with Path(file).open("rb") as handle:
+                handle.seek(offset)
+                member = handle.read(length)
+            [(rec_type, target, payload, found_id)] = [
+                (
+                    r.rec_type,
+                    r.rec_headers.get_header("WARC-Target-URI"),
+                    r.content_stream().read(),
+                    r.rec_headers.get_header("WARC-Record-ID"),
+                )
+                for r in ArchiveIterator(BytesIO(member))
+            ]
+            assert (found_id, target) == (record_id, url)
+            kinds[rec_type] += 1
+            if rec_type == "response":
+                assert payload == archive.raw_body(page_id)
+    assert kinds["response"] > 20 and kinds["revisit"] >= 10
+
+    article = next(iter(EXPECTED))
+    assert cli(["show", "--db", f"sqlite:///{tmp_path / 'a.db'}", article]) == 0
+    shown = capsys.readouterr().out
+    with sqlite3.connect(tmp_path / "a.db") as conn:
+        [(file, offset, length, record_id)] = conn.execute(
+            "SELECT warc_file, warc_offset, warc_length, warc_record_id FROM article "
+            "JOIN raw_page ON raw_page.id = article.raw_page_id WHERE article.url = ?",
+            (article,),
+        )
+    assert (
+        f"WARC:      {record_id} in {file}\n           at offset {offset}, {length} bytes" in shown
+    )
+
+
 def test_a_second_crawl_writes_unchanged_pages_as_revisits_of_the_first_capture(
     replica: Replica, tmp_path: Path
 ) -> None:
@@ -386,9 +435,22 @@ def test_import_archives_only_the_sites_html_responses_and_counts_the_rest(
     with sqlite3.connect(db) as conn:
         # One raw page per kept record, dated by the record; nothing of the cut-off one.
         rows = conn.execute("SELECT url, fetched_at, status FROM raw_page ORDER BY url").fetchall()
+        links = conn.execute(
+            "SELECT warc_file, warc_offset, warc_length, warc_record_id FROM raw_page"
+        ).fetchall()
     assert rows == sorted(
         (f"{SITE_ROOT}/{name}", "2025-12-20T03:00:00.000000+00:00", 200) for name in (A, B)
     )
+    # Each names the record it came from, in either form of file.
+    for file, offset, length, record_id in links:
+        assert file == str(path)
+        with path.open("rb") as handle:
+            handle.seek(offset)
+            [found] = [
+                r.rec_headers.get_header("WARC-Record-ID")
+                for r in ArchiveIterator(BytesIO(handle.read(length)))
+            ]
+        assert found == record_id
 
 
 def test_an_import_never_rolls_an_article_back_to_an_older_capture(tmp_path: Path) -> None:

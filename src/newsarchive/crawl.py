@@ -43,6 +43,7 @@ from .store import (
     RawPage,
     StoreError,
 )
+from .warclink import WarcLink
 
 # Entry points come first, then new articles, then revisits of archived ones; lower runs first.
 PRIORITY = {"sitemap": 10, "feed": 20, "listing": 30, "article": 50, "page": 50, "revisit": 60}
@@ -72,8 +73,9 @@ Landed = tuple[FrontierEntry, FetchResult, Reading | None]  # a fetch, and what 
 Event = dict[str, Any]
 EventSink = Callable[[Event], None]
 Progress = Callable[[str, "CrawlReport", int], None]  # (url just done, report so far, pending)
-# Called with every fetch as it came back, before it is stored: where the WARC writer hooks in.
-FetchHook = Callable[[FetchResult], None]
+# Called with every fetch as it came back, before it is stored: where the WARC writer hooks in;
+# where it wrote the fetch is kept with the raw page.
+FetchHook = Callable[[FetchResult], WarcLink | None]
 
 
 @dataclass(frozen=True)
@@ -464,9 +466,9 @@ class Crawl:
         window = self.options.window if self.options.mode == "backfill" else None
         pages: list[_Page] = []
         for entry, result, reading in landed:
-            if self.on_fetch is not None:
-                self.on_fetch(result)
             page = _Page(entry, result)
+            if self.on_fetch is not None:
+                page.warc = self.on_fetch(result)
             if reading is not None:
                 page.article, page.kind = reading.article, reading.kind
                 page.found, page.detail = reading.found, reading.detail
@@ -511,6 +513,7 @@ class Crawl:
             body=result.body,
             fetched_at=result.fetched_at,
             error=result.error,
+            warc=page.warc,
         )
         return Fetched(
             raw,
@@ -675,6 +678,7 @@ class _Page:
     chosen: list[str] = field(default_factory=list)  # url sets a back-fill takes
     outcome: str = ""
     failure: str | None = None
+    warc: WarcLink | None = None  # its record, when the crawl writes WARC files
 
 
 class SharedPace:

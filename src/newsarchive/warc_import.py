@@ -18,6 +18,7 @@ from .record import Article
 from .site.urls import canonical_url, is_site_host
 from .store import Archive, RawPage
 from .warc import Capture, Problem, Skipped, read_captures
+from .warclink import WarcLink
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
@@ -61,7 +62,7 @@ def import_warcs(
                 report.skipped[entry.reason] += 1
                 report.problems.append(f"{path.name}: {entry.reason}: {entry.detail}")
             else:
-                _keep(archive, entry, report)
+                _keep(archive, entry, path, report)
             if progress is not None:
                 progress(path, report)
     return report
@@ -83,7 +84,14 @@ def _choose(rec_type: str, uri: str, content_type: str | None) -> str | None:
     return None
 
 
-def _keep(archive: Archive, capture: Capture, report: ImportReport) -> None:
+def _link(path: Path, capture: Capture) -> WarcLink | None:
+    """The record a page came from, as a crawl's own pages name theirs."""
+    if capture.record_id is None:
+        return None
+    return WarcLink(str(path.absolute()), capture.offset, capture.length, capture.record_id)
+
+
+def _keep(archive: Archive, capture: Capture, path: Path, report: ImportReport) -> None:
     url = canonical_url(capture.uri)
     outcome = outcome_of(capture.status, capture.body)
     article: Article | None = None
@@ -110,6 +118,7 @@ def _keep(archive: Archive, capture: Capture, report: ImportReport) -> None:
         body=capture.body,
         fetched_at=capture.date,
         error=None if outcome in ("ok", "not_modified") else f"HTTP {capture.status}",
+        warc=_link(path, capture),
     )
     stored = archive.record_fetch(raw, article=None if older else article, page_kind=page_kind)
     report.kept += 1

@@ -18,8 +18,10 @@ from ..store import StoreError
 from ..warc import WarcError
 from . import (
     audit,
+    browse,
     capture,
     check,
+    cite,
     copy,
     crawl,
     export,
@@ -45,6 +47,8 @@ COMMANDS = (
     check,
     audit,
     copy,
+    cite,
+    browse,
 )
 
 

@@ -6,11 +6,12 @@ import argparse
 import os
 import re
 import sys
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Protocol
 
 from ..config import Config, load_config
+from ..site import HANOI
 from ..store import Archive, ArticleFilter
 
 DEFAULT_CONFIG = "config.toml"
@@ -130,3 +131,18 @@ def _day(option: str, value: str | None) -> date | None:
 
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def at_moment(text: str) -> datetime:
+    """`--at`: a day (`YYYY-MM-DD`) means its end in Hanoi time; a moment without its offset is
+    Hanoi time."""
+    try:
+        if _DAY.fullmatch(text):
+            return datetime.combine(date.fromisoformat(text), time.max, HANOI)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"--at must be a day (YYYY-MM-DD) or an ISO 8601 time "
+            f"(2025-12-20T10:00:00+07:00; without an offset, Hanoi time), not {text!r}"
+        ) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=HANOI)

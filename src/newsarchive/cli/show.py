@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
-from datetime import date, datetime, time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +15,9 @@ from ..api import article_key, resolve
 from ..changes import changes
 from ..export import replacing
 from ..record import SOURCE_KINDS, Article
-from ..site import HANOI, hanoi_time
-from ..store import Archive, StoreError, Version
-from .common import Subcommands, UsageError, add_command, checked_output, config_of
+from ..site import hanoi_time
+from ..store import Archive, PageCapture, StoreError, Version
+from .common import Subcommands, UsageError, add_command, at_moment, checked_output, config_of
 from .parse import explained
 
 
@@ -56,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     typed = article_key(args.article)
     if not args.raw and (args.at is not None or args.out is not None or args.force):
         raise UsageError("--at, --out and --force go with --raw")
-    at = None if args.at is None else _moment(args.at)
+    at = None if args.at is None else at_moment(args.at)
     out = None if args.out is None else checked_output(Path(args.out), force=args.force)
     config = config_of(args)
     with Archive.open(config.store.url, create=False) as archive:
@@ -70,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
             print(history_json(versions) if args.json else history_text(versions))
             return status.OK
         article = archive.get_article(key)
+        capture = archive.article_capture(key)
     if article is None:
         raise _not_found(key)
     if args.json:
@@ -77,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(record, ensure_ascii=False, indent=2))
     else:
         text = article_text(article)
+        if capture is not None:
+            text += f"\n\n{capture_text(capture)}"
         print(f"{text}\n\n{sources_text(article)}" if args.explain else text)
     return status.OK
 
@@ -103,20 +105,6 @@ def _write_raw(archive: Archive, key: str | int, at: datetime | None, out: Path 
         handle.write(body)
     print(f"wrote {len(body)} bytes of {capture.url} as fetched {hanoi_time(capture.fetched_at)}")
     return status.OK
-
-
-def _moment(text: str) -> datetime:
-    """`--at`: a day means its end (Hanoi time); a time without zone is Hanoi time."""
-    try:
-        if _DAY.fullmatch(text):
-            return datetime.combine(date.fromisoformat(text), time.max, HANOI)
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"--at must be YYYY-MM-DD or an ISO 8601 time, not {text!r}") from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=HANOI)
-
-
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _not_found(key: str | int) -> StoreError:
@@ -148,6 +136,16 @@ def article_text(article: Article) -> str:
     if article.related:
         lines += ["", "related:"]
         lines += [f"  [{r.kind}] {r.title}\n    {r.url}" for r in article.related]
+    return "\n".join(lines)
+
+
+def capture_text(capture: PageCapture) -> str:
+    """Which fetch the stored version was read from, and its WARC record if one was written."""
+    lines = [f"captured:  {hanoi_time(capture.fetched_at)} (raw page {capture.raw_page_id})"]
+    if capture.warc is not None:
+        warc = capture.warc
+        lines.append(f"WARC:      {warc.record_id} in {warc.file}")
+        lines.append(f"           at offset {warc.offset}, {warc.length} bytes")
     return "\n".join(lines)
 
 

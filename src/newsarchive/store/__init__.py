@@ -4,7 +4,7 @@ The only room that speaks SQL; it takes and gives plain values (`newsarchive.rec
 """
 
 from .archive import Archive, Fetched, StoreOutcome
-from .captures import Capture, RawPage
+from .captures import PageCapture, RawPage
 from .coverage import UrlCoverage
 from .errors import SearchSyntaxError, StoreError
 from .filters import ArticleFilter
@@ -22,7 +22,6 @@ __all__ = [
     "ArticleFilter",
     "BackfillWindow",
     "Candidate",
-    "Capture",
     "CopiedTable",
     "CrawlLease",
     "CrawlLocked",
@@ -31,6 +30,7 @@ __all__ = [
     "GenericReads",
     "LastCrawl",
     "LockHolder",
+    "PageCapture",
     "RawPage",
     "SearchHit",
     "SearchSyntaxError",

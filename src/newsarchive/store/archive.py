@@ -31,7 +31,7 @@ from . import (
     runs,
     stats,
 )
-from .captures import Capture, RawPage
+from .captures import PageCapture, RawPage
 from .coverage import UrlCoverage
 from .dialect import WRITE_OPTION, has_full_text_search, is_transient
 from .engine import open_engine
@@ -371,6 +371,7 @@ class Archive:
                 content_hash=row.content_hash,
                 first_seen_at=history.version_since(session, row),
                 last_seen_at=row.last_seen_at,
+                raw_page_id=row.raw_page_id,
             )
             return [*history.revisions(session, row.id), latest]
 
@@ -409,7 +410,7 @@ class Archive:
         with self._read() as session:
             return captures.raw_body(session, raw_page_id)
 
-    def capture_at(self, url: str, at: datetime | None = None) -> Capture | None:
+    def capture_at(self, url: str, at: datetime | None = None) -> PageCapture | None:
         """The last fetch of `url` (canonical) that brought a body, at or before `at`."""
         with self._read() as session:
             return captures.capture_at(session, url, at)
@@ -423,6 +424,43 @@ class Archive:
                 .order_by(ArticleRow.id)
                 .limit(1)
             )
+
+    def page_capture(self, raw_page_id: int) -> PageCapture:
+        """One fetch: when, its body's hash, its WARC record if written."""
+        with self._read() as session:
+            return captures.page_capture(session, raw_page_id)
+
+    def article_capture(self, url_or_id: str | int) -> PageCapture | None:
+        """The capture the stored version of an article was last read from, if any."""
+        with self._read() as session:
+            found = session.scalar(select(ArticleRow.raw_page_id).where(_key(url_or_id)))
+            return None if found is None else captures.page_capture(session, found)
+
+    def latest_capture(
+        self, urls: Sequence[str], since: datetime, until: datetime
+    ) -> PageCapture | None:
+        """The last fetch with a body of any of `urls` from `since` to `until`."""
+        with self._read() as session:
+            return captures.latest_capture(session, urls, since, until)
+
+    def captures_of(self, urls: Sequence[str]) -> list[PageCapture]:
+        """Every fetch of these URLs, oldest first."""
+        with self._read() as session:
+            return captures.captures_of(session, urls)
+
+    def article_ids(self, urls: Iterable[str]) -> dict[str, int]:
+        """The ids of the articles archived at these URLs (those not archived left out)."""
+        wanted = list(urls)
+        with self._read() as session:
+            rows = session.execute(
+                select(ArticleRow.url, ArticleRow.id).where(ArticleRow.url.in_(wanted))
+            )
+            return {url: article_id for url, article_id in rows}
+
+    def captures_with_body(self, sha256_prefix: str) -> list[PageCapture]:
+        """The fetches whose body's sha256 begins so (lower-case hex), oldest first."""
+        with self._read() as session:
+            return captures.captures_with_body(session, sha256_prefix)
 
     # -- captures read again: reparse, WARC imports ----------------------------------------
 

@@ -12,6 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from newsarchive.prepare import PackedBody
+from newsarchive.warclink import WarcLink
 
 from .dialect import insert_or_ignore, insert_rows_keyed
 from .errors import StoreError
@@ -35,6 +36,7 @@ class RawPage:
     body: bytes
     fetched_at: datetime
     error: str | None = None
+    warc: WarcLink | None = None  # its record, when the crawl wrote it to a WARC file
 
     def __post_init__(self) -> None:
         if self.outcome not in OUTCOMES:
@@ -48,6 +50,21 @@ class RawPage:
         """The first header called `name` (any case), if any."""
         wanted = name.lower()
         return next((value for key, value in self.headers if key.lower() == wanted), None)
+
+
+@dataclass(frozen=True, slots=True)
+class PageCapture:
+    """A raw page as cited and replayed: which fetch, when, its body's sha256 (None: no body)
+    and its WARC record, if one was written."""
+
+    raw_page_id: int
+    url: str  # the canonical site URL asked for
+    final_url: str
+    fetched_at: datetime
+    body_sha256: str | None
+    warc: WarcLink | None
+    status: int | None = None
+    outcome: str = "ok"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +100,7 @@ def add_raw_pages(
             "fetched_at": raw.fetched_at,
             "page_kind": page_kind,
             "run_id": run_id,
+            **_warc_columns(raw.warc),
         }
         for raw, packed, page_kind, run_id in fetches
     ]
@@ -93,22 +111,95 @@ def add_raw_pages(
     ]
 
 
-@dataclass(frozen=True, slots=True)
-class Capture:
-    """A fetch that brought a body: which, and when."""
+def _warc_columns(link: WarcLink | None) -> dict[str, str | int | None]:
+    return {
+        "warc_file": None if link is None else link.file,
+        "warc_offset": None if link is None else link.offset,
+        "warc_length": None if link is None else link.length,
+        "warc_record_id": None if link is None else link.record_id,
+    }
 
-    raw_page_id: int
-    url: str
-    fetched_at: datetime
+
+def warc_link(row: RawPageRow) -> WarcLink | None:
+    """The WARC record a raw page row names, if any."""
+    if (
+        row.warc_file is None
+        or row.warc_offset is None
+        or row.warc_length is None
+        or row.warc_record_id is None
+    ):
+        return None
+    return WarcLink(row.warc_file, row.warc_offset, row.warc_length, row.warc_record_id)
 
 
-def capture_at(session: Session, url: str, at: datetime | None) -> Capture | None:
+def page_capture(session: Session, raw_page_id: int) -> PageCapture:
+    row = session.get(RawPageRow, raw_page_id)
+    if row is None:
+        raise StoreError(f"no raw page {raw_page_id} in the archive")
+    return _capture(row)
+
+
+def latest_capture(
+    session: Session, urls: Sequence[str], since: datetime, until: datetime
+) -> PageCapture | None:
+    """The last fetch with a body of any of `urls` between `since` and `until` (included)."""
+    row = session.scalars(
+        select(RawPageRow)
+        .where(
+            RawPageRow.url.in_(list(urls)),
+            RawPageRow.body_sha256.is_not(None),
+            RawPageRow.fetched_at >= since,
+            RawPageRow.fetched_at <= until,
+        )
+        .order_by(RawPageRow.fetched_at.desc(), RawPageRow.id.desc())
+        .limit(1)
+    ).one_or_none()
+    return None if row is None else _capture(row)
+
+
+def captures_with_body(session: Session, sha256_prefix: str) -> list[PageCapture]:
+    """Every fetch whose body's sha256 starts with `sha256_prefix` (lower-case hex)."""
+    rows = session.scalars(
+        select(RawPageRow)
+        .where(
+            RawPageRow.body_sha256 >= sha256_prefix,
+            RawPageRow.body_sha256 < sha256_prefix + "g",  # past every hex digit: an index range
+        )
+        .order_by(RawPageRow.id)
+    )
+    return [_capture(row) for row in rows]
+
+
+def captures_of(session: Session, urls: Sequence[str]) -> list[PageCapture]:
+    """Every fetch of `urls`, oldest first."""
+    rows = session.scalars(
+        select(RawPageRow)
+        .where(RawPageRow.url.in_(list(urls)))
+        .order_by(RawPageRow.fetched_at, RawPageRow.id)
+    )
+    return [_capture(row) for row in rows]
+
+
+def _capture(row: RawPageRow) -> PageCapture:
+    return PageCapture(
+        row.id,
+        row.url,
+        row.final_url,
+        row.fetched_at,
+        row.body_sha256,
+        warc_link(row),
+        row.status,
+        row.outcome,
+    )
+
+
+def capture_at(session: Session, url: str, at: datetime | None) -> PageCapture | None:
     """The last fetch with a body of the page at `url` (or of the page an article at `url` was
     read from, when the site's canonical link differs from the address fetched) made at or
     before `at` (None: the last of all)."""
     read_from = select(RawPageRow.url).join(ArticleRow, ArticleRow.raw_page_id == RawPageRow.id)
     query = (
-        select(RawPageRow.id, RawPageRow.url, RawPageRow.fetched_at)
+        select(RawPageRow)
         .where(
             or_(RawPageRow.url == url, RawPageRow.url.in_(read_from.where(ArticleRow.url == url))),
             RawPageRow.body_sha256.is_not(None),
@@ -118,8 +209,8 @@ def capture_at(session: Session, url: str, at: datetime | None) -> Capture | Non
     )
     if at is not None:
         query = query.where(RawPageRow.fetched_at <= at)
-    found = session.execute(query).one_or_none()
-    return None if found is None else Capture(found.id, found.url, found.fetched_at)
+    found = session.scalars(query).one_or_none()
+    return None if found is None else _capture(found)
 
 
 def raw_body(session: Session, raw_page_id: int) -> bytes:

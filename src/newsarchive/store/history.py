@@ -42,6 +42,7 @@ class Version:
     content_hash: str
     first_seen_at: datetime
     last_seen_at: datetime
+    raw_page_id: int | None = None  # the last capture it was read from
 
 
 def is_revision(old: Article, new: Article) -> bool:
@@ -99,6 +100,7 @@ def revisions(session: Session, article_id: int) -> list[Version]:
             content_hash=revision.content_hash,
             first_seen_at=revision.first_seen_at,
             last_seen_at=revision.last_seen_at,
+            raw_page_id=revision.raw_page_id,
         )
         for revision in session.scalars(
             select(ArticleRevisionRow)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Dialect,
     Float,
     ForeignKey,
@@ -161,6 +162,11 @@ class RawPageRow(Base):
     fetched_at: Mapped[datetime] = mapped_column(UTCTimestamp)
     page_kind: Mapped[str | None] = mapped_column(String(16))
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_run.id"), index=True)
+    # Its record in a WARC file, when the crawl wrote one (warclink.WarcLink); else all NULL.
+    warc_file: Mapped[str | None] = mapped_column(Text)
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)
+    warc_length: Mapped[int | None] = mapped_column(Integer)
+    warc_record_id: Mapped[str | None] = mapped_column(Text)
 
 
 class ArticleRow(Base):

@@ -34,6 +34,8 @@ class Capture:
     headers: tuple[tuple[str, str], ...]  # HTTP response headers as recorded
     body: bytes  # the payload, transfer and content codings undone
     offset: int  # of the record in the (uncompressed or gzip) file
+    length: int  # of the record there (its gzip member, in a .warc.gz)
+    record_id: str | None  # its WARC-Record-ID (mandatory, but not every writer minds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +152,8 @@ def _capture(records: ArchiveIterator, record: Any, uri: str, limit: int) -> Ent
     body = _decoded(raw.getvalue(), record.http_headers, limit)
     if body is None:
         return Problem("too large", f"{uri}: decoded payload over {limit} bytes", uri)
+    # Past the record's end (as the next step of the reader would go), so its length is known.
+    records.read_to_end()
     return Capture(
         uri=uri,
         date=date,
@@ -157,6 +161,8 @@ def _capture(records: ArchiveIterator, record: Any, uri: str, limit: int) -> Ent
         headers=tuple((str(k), str(v)) for k, v in record.http_headers.headers),
         body=body,
         offset=records.get_record_offset(),
+        length=records.get_record_length(),
+        record_id=record.rec_headers.get_header("WARC-Record-ID"),
     )
 
 

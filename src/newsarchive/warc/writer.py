@@ -27,6 +27,7 @@ from warcio.warcwriter import WARCWriter
 from ..config import Config
 from ..fetch import FetchResult
 from ..site.urls import SITE_ROOT
+from ..warclink import WarcLink
 from .cdxj import IndexLine, parse_timestamp14, read_index, sort_index, timestamp14
 
 SUFFIX = ".warc.gz"
@@ -93,11 +94,11 @@ class WarcWriter:
 
     # -- the public side -------------------------------------------------------------------
 
-    def record(self, result: FetchResult) -> None:
-        """Write one fetch. Fetches that got no whole response (refused, cut short) have
-        nothing to archive and are passed over."""
+    def record(self, result: FetchResult) -> WarcLink | None:
+        """Write one fetch; where its `response` or `revisit` record lies. Fetches that got no
+        whole response (refused, cut short) have nothing to archive and are passed over."""
         if not result.complete or result.status is None:
-            return
+            return None
         uri = self.site_uri(result.final_url)
         date = result.fetched_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         writer = self._current()
@@ -134,8 +135,17 @@ class WarcWriter:
         length = self._tell() - offset
         writer.write_record(self._request_record(writer, result, uri, date, main))
         self._note(main, uri, date, digest, mime, result.status, offset, length)
+        assert self._path is not None
+        # Absolute: `show` and `cite` name the file wherever they are run from.
+        link = WarcLink(
+            str(self._path.absolute()),
+            offset,
+            length,
+            main.rec_headers.get_header("WARC-Record-ID"),
+        )
         if self._tell() >= self.max_bytes:
             self._finish_file()
+        return link
 
     def site_uri(self, fetched: str) -> str:
         """The site's URL of a URL fetched, perhaps from the mirror."""
