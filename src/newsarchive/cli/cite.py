@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     config = config_of(args)
     if args.verify is not None:
         return _verify(config.store.url, args.verify, as_json=args.json)
-        at = at_moment(args.at) if args.at is not None else None
+    at = at_moment(args.at) if args.at is not None else None
     with Archive.open(config.store.url, create=False) as archive:
         cited = cite(archive, resolve(archive, args.article), at)
     rendered = render(cited, args.format)
