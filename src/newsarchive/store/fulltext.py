@@ -31,10 +31,17 @@ def index_articles(session: Session, indexed: Sequence[tuple[int, Texts]]) -> No
 def find(
     session: Session, query: str, limit: int, chosen: ArticleFilter = ALL_ARTICLES
 ) -> list[SearchHit]:
-    """Articles matching `query` (FTS5's syntax), diacritics ignored, best first."""
+    """Articles matching `query` (`query.parse_query`), diacritics ignored, best first."""
     if _on_postgresql(session):
         return search_pg.search(session, query, limit, chosen)
     return search.search(session, query, limit, chosen)
+
+
+def count(session: Session, query: str, chosen: ArticleFilter = ALL_ARTICLES) -> int:
+    """How many articles match `query` among those `chosen` (`find` shows the best of them)."""
+    if _on_postgresql(session):
+        return search_pg.count(session, query, chosen)
+    return search.count(session, query, chosen)
 
 
 def clear(connection: Connection) -> None:
