@@ -78,6 +78,21 @@ def chosen_id_sets(chosen: ArticleFilter) -> tuple[tuple[str, ...], dict[str, ob
     return tuple(sets), bounds
 
 
+def filter_sql(chosen: ArticleFilter) -> tuple[str, dict[str, object]]:
+    """The filter as SQL conditions on `a` (the article) and their parameters."""
+    where, bounds = "", dict[str, object]()
+    if chosen.since_bound is not None:
+        where += " AND a.published_at >= :since"
+        bounds["since"] = chosen.since_bound
+    if chosen.until_bound is not None:
+        where += " AND a.published_at < :until"
+        bounds["until"] = chosen.until_bound
+    if chosen.categories is not None:
+        where += " AND a.category IN :categories"
+        bounds["categories"] = list(chosen.categories)
+    return where, bounds
+
+
 def categories_like(session: Session, name: str) -> tuple[str, ...]:
     """The stored categories that are `name` up to case and diacritics (`kinh te`: `Kinh tế`)."""
     wanted = _folded(name)

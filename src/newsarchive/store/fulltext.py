@@ -48,3 +48,4 @@ def clear(connection: Connection) -> None:
     """Empty the index (its articles are being replaced)."""
     table = "article_search" if connection.dialect.name == "postgresql" else "article_fts"
     connection.execute(text(f"DELETE FROM {table}"))
+    connection.execute(text("DELETE FROM article_search_impact"))

@@ -24,13 +24,12 @@ from newsarchive.fold import MATCH_END, MATCH_START
 from newsarchive.prepare import SEARCH_COLUMNS as COLUMNS
 from newsarchive.prepare import Texts
 
+from . import ranking
 from .errors import StoreError, one_line
 from .filters import ALL_ARTICLES, ArticleFilter, chosen_id_sets
 from .models import ArticleCaptionRow
 from .query import fts5, parse_query
 
-# bm25 weights, in COLUMNS order: a word in the title says more than one in the body.
-WEIGHTS = (10.0, 4.0, 1.0, 2.0)
 # Which column the snippet prefers when several match equally often.
 SNIPPET_PREFERENCE = ("body", "sapo", "captions", "title")
 SNIPPET_WORDS = 30
@@ -46,7 +45,7 @@ class SearchHit:
     title: str
     published_at: str | None
     snippet: str  # original text around the first match, matches in [brackets]
-    score: float  # higher is better (negated bm25)
+    score: float  # higher is better (`ranking`)
 
 
 def index_articles(connection: Connection, indexed: Sequence[tuple[int, Texts]]) -> None:
@@ -58,6 +57,7 @@ def index_articles(connection: Connection, indexed: Sequence[tuple[int, Texts]])
     connection.execute(_UNINDEX, {"ids": [article_id for article_id, _ in indexed]})
     # At the driver: SQLAlchemy's handling of each row's parameters cost more than the insert.
     connection.exec_driver_sql(_INDEX, [(article_id, *texts) for article_id, texts in indexed])
+    ranking.list_articles(connection, indexed)
 
 
 _UNINDEX = text("DELETE FROM article_fts WHERE rowid IN :ids").bindparams(
@@ -74,17 +74,31 @@ def search(
         return []
     match = fts5(parsed)
     id_sets, bounds = chosen_id_sets(chosen)
-    ranked = _ranked(id_sets, expand_categories="categories" in bounds)
+    newest = _newest(id_sets, expand_categories="categories" in bounds)
+
+    def texts(ids: list[int]) -> dict[int, Sequence[str]]:
+        return {row[0]: row[1:] for row in session.execute(_FOLDED, {"ids": ids})}
+
+    def newest_matches(count: int, known: set[int]) -> list[int]:
+        found = session.execute(newest, {"query": match, "count": count + len(known), **bounds})
+        return [article_id for article_id in found.scalars() if article_id not in known][:count]
+
+    engine = ranking.Engine(
+        ranking.listed_best(session, chosen),
+        ranking.listed_weights(session),
+        texts,
+        newest_matches,
+    )
     try:
-        order = session.execute(ranked, {"query": match, "limit": limit, **bounds}).all()
-        rank = {row.id: float(row.rank) for row in order}
+        rank = dict(ranking.rank(engine, parsed, limit))
         found = session.execute(
             _SHOWN,
             {"query": match, "start": MATCH_START, "end": MATCH_END, "ids": list(rank)},
         ).all()
     except OperationalError as exc:
         raise StoreError(f"search failed: {one_line(exc.orig)}") from exc
-    rows = sorted(found, key=lambda row: rank[row.id])
+    place = {article_id: at for at, article_id in enumerate(rank)}  # best first
+    rows = sorted(found, key=lambda row: place[row.id])
     captions = captions_of(session, [row.id for row in rows])
     hits = []
     for row in rows:
@@ -96,10 +110,17 @@ def search(
                 title=row.title,
                 published_at=row.published_at,
                 snippet=snippet(originals, marked),
-                score=-rank[row.id],
+                score=rank[row.id],
             )
         )
     return hits
+
+
+# Articles' folded texts, from the index's own copy of them (FTS5's content table, a column for
+# each indexed column, in order): read through the virtual table they cost three times as much.
+_FOLDED = text("SELECT id, c0, c1, c2, c3 FROM article_fts_content WHERE id IN :ids").bindparams(
+    bindparam("ids", expanding=True)
+)
 
 
 def count(session: Session, query: str, chosen: ArticleFilter = ALL_ARTICLES) -> int:
@@ -129,13 +150,13 @@ _SHOWN = text(
 
 
 @cache
-def _ranked(id_sets: tuple[str, ...], *, expand_categories: bool) -> TextClause:
-    """The best matches' ids and bm25 ranks, among the articles in all `id_sets` (queries).
-    Built once per shape of filter: text() parses its SQL for parameters each time it is made."""
+def _newest(id_sets: tuple[str, ...], *, expand_categories: bool) -> TextClause:
+    """The newest `:count` matches' ids, among the articles in all `id_sets` (queries): FTS5
+    reads its index backwards and stops there. Built once per shape of filter: text() parses
+    its SQL for parameters each time it is made."""
     return _among(
-        f"SELECT article_fts.rowid AS id, bm25(article_fts, {', '.join(map(str, WEIGHTS))}) "
-        "AS rank FROM article_fts WHERE article_fts MATCH :query{within} "
-        "ORDER BY rank LIMIT :limit",
+        "SELECT article_fts.rowid FROM article_fts WHERE article_fts MATCH :query{within} "
+        "ORDER BY article_fts.rowid DESC LIMIT :count",
         id_sets,
         expand_categories=expand_categories,
     )

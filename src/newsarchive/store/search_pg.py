@@ -3,12 +3,12 @@
 `article_search` holds one `tsvector` per article (GIN-indexed), written in the same transaction
 as the article. Its words are those SQLite's `unicode61` tokenizer makes of the folded text
 (`fold`: `Hoài Đức` and `hoai duc` alike), so both engines find the same articles; each column
-carries its own weight (title A, sapo B, captions C, body D) for `ts_rank` and for column
-filters, and columns are a position apart so a phrase never runs from one into the next.
+carries its own weight (title A, sapo B, captions C, body D) for column filters, and columns
+are a position apart so a phrase never runs from one into the next.
 
-Queries are read as on SQLite (`query.parse_query`) and written out as a `tsquery`.
-Matches are marked in Python, in the folded text, and shown in the original by `search.snippet`,
-as on SQLite.
+Queries are read as on SQLite (`query.parse_query`) and written out as a `tsquery`; matches
+are ranked as on SQLite (`ranking`), from the same weights. Matches are marked in Python, in the
+folded text, and shown in the original by `search.snippet`, as on SQLite.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
@@ -24,15 +25,14 @@ from newsarchive.fold import MATCH_END, MATCH_START, fold
 from newsarchive.prepare import SEARCH_COLUMNS as COLUMNS
 from newsarchive.prepare import Texts
 
+from . import ranking
 from .errors import SearchSyntaxError
-from .filters import ALL_ARTICLES, ArticleFilter
+from .filters import ALL_ARTICLES, ArticleFilter, filter_sql
 from .models import ArticleRow
 from .query import ALL_COLUMNS, WORD, Near, Phrase, Query, parse_query, phrases
 from .search import SearchHit, captions_of, originals_of, snippet
 
 WEIGHT = {"title": "A", "sapo": "B", "captions": "C", "body": "D"}
-# ts_rank's weights for D, C, B, A: the proportions of bm25's weights on SQLite (search.WEIGHTS).
-RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
 # What a tsvector can hold: positions up to 16383, 256 of them per word, words under 2 KiB.
 MAX_POSITION = 16383
 MAX_POSITIONS = 256
@@ -81,6 +81,7 @@ def index_articles(session: Session, indexed: Sequence[tuple[int, Texts]]) -> No
             for article_id, texts in indexed
         ],
     )
+    ranking.list_articles(session.connection(), indexed)
 
 
 # -- queries ------------------------------------------------------------------------------
@@ -129,29 +130,39 @@ def search(
     if parsed is None:
         return []
     where, bounds = filter_sql(chosen)
-    statement = text(_ranked_with_filter(where) if where else _RANKED)
+    newest = text(_NEWEST.format(where=where))
     if chosen.categories is not None:
-        statement = statement.bindparams(bindparam("categories", expanding=True))
-    parameters = {"query": tsquery(parsed), "weights": RANK_WEIGHTS, "limit": limit, **bounds}
-    rank = {row.id: float(row.rank) for row in session.execute(statement, parameters)}
-    place = {article_id: at for at, article_id in enumerate(rank)}  # best first
-    rows = sorted(
-        session.execute(
-            select(
-                ArticleRow.id,
-                ArticleRow.url,
-                ArticleRow.title,
-                ArticleRow.sapo,
-                ArticleRow.body_text,
-                ArticleRow.published_at,
-            ).where(ArticleRow.id.in_(list(rank)))
-        ).all(),
-        key=lambda row: place[row.id],
+        newest = newest.bindparams(bindparam("categories", expanding=True))
+    read: dict[int, Any] = {}  # articles whose texts were read, by id
+    captions: dict[int, list[str]] = defaultdict(list)
+
+    def texts(ids: list[int]) -> dict[int, Sequence[str]]:
+        rows = session.execute(_ARTICLES.where(ArticleRow.id.in_(ids), _INDEXED)).all()
+        captions.update(captions_of(session, [row.id for row in rows]))
+        read.update((row.id, row) for row in rows)
+        return {
+            row.id: [fold(text) for text in originals_of(row, captions).values()] for row in rows
+        }
+
+    def newest_matches(count: int, known: set[int]) -> list[int]:
+        parameters = {"query": tsquery(parsed), "count": count + len(known), **bounds}
+        found = session.execute(newest, parameters).scalars()
+        return [article_id for article_id in found if article_id not in known][:count]
+
+    engine = ranking.Engine(
+        ranking.listed_best(session, chosen),
+        ranking.listed_weights(session),
+        texts,
+        newest_matches,
     )
-    captions = captions_of(session, [row.id for row in rows])
+    ranked = ranking.rank(engine, parsed, limit)
+    unread = [article_id for article_id, _ in ranked if article_id not in read]
+    if unread:
+        texts(unread)
     shown = phrases(parsed)
     hits = []
-    for row in rows:
+    for article_id, score in ranked:
+        row = read[article_id]
         originals = originals_of(row, captions)
         marked = {name: highlight(originals[name], name, shown) for name in COLUMNS}
         hits.append(
@@ -160,20 +171,26 @@ def search(
                 title=row.title,
                 published_at=row.published_at,
                 snippet=snippet(originals, marked),
-                score=rank[row.id],
+                score=score,
             )
         )
     return hits
 
 
-# The best matches, ranked; the articles shown are read after, only they. Reading a tsvector
-# costs far more than PostgreSQL's planner reckons, so the query's shape decides how many are
-# read: without a filter every match (the GIN index cannot rank), with one only the articles it
-# keeps (OFFSET 0 keeps the lateral subquery a probe by id per article, not a scan of all).
-_RANK = "ts_rank(CAST(:weights AS real[]), s.document, CAST(:query AS tsquery))"
-_RANKED = (
-    f"SELECT s.article_id AS id, {_RANK} AS rank FROM article_search AS s "
-    "WHERE s.document @@ CAST(:query AS tsquery) ORDER BY rank DESC, s.article_id LIMIT :limit"
+_ARTICLES = select(
+    ArticleRow.id,
+    ArticleRow.url,
+    ArticleRow.title,
+    ArticleRow.sapo,
+    ArticleRow.body_text,
+    ArticleRow.published_at,
+)
+# Only articles in the full-text index are found, as on SQLite (whose texts come from it).
+_INDEXED = text("EXISTS (SELECT 1 FROM article_search AS s WHERE s.article_id = article.id)")
+# The newest `:count` matches' ids, among the chosen articles (`filter_sql`).
+_NEWEST = (
+    "SELECT s.article_id FROM article_search AS s JOIN article AS a ON a.id = s.article_id "
+    "WHERE s.document @@ CAST(:query AS tsquery){where} ORDER BY s.article_id DESC LIMIT :count"
 )
 
 
@@ -190,15 +207,6 @@ def count(session: Session, query: str, chosen: ArticleFilter = ALL_ARTICLES) ->
     if chosen.categories is not None:
         statement = statement.bindparams(bindparam("categories", expanding=True))
     return int(session.execute(statement, {"query": tsquery(parsed), **bounds}).scalar_one())
-
-
-def _ranked_with_filter(where: str) -> str:
-    return (
-        "SELECT a.id, r.rank FROM article AS a CROSS JOIN LATERAL ("
-        f"SELECT {_RANK} AS rank FROM article_search AS s WHERE s.article_id = a.id "
-        f"AND s.document @@ CAST(:query AS tsquery) OFFSET 0) AS r WHERE TRUE{where} "
-        "ORDER BY r.rank DESC, a.id LIMIT :limit"
-    )
 
 
 def highlight(original: str, column: str, shown: Sequence[Phrase]) -> str:
@@ -229,18 +237,3 @@ def highlight(original: str, column: str, shown: Sequence[Phrase]) -> str:
 
 def _same(found: str, wanted: str, *, last: bool) -> bool:
     return found.startswith(wanted) if last else found == wanted
-
-
-def filter_sql(chosen: ArticleFilter) -> tuple[str, dict[str, object]]:
-    """The filter as SQL conditions on `a` (the article) and their parameters."""
-    where, bounds = "", dict[str, object]()
-    if chosen.since_bound is not None:
-        where += " AND a.published_at >= :since"
-        bounds["since"] = chosen.since_bound
-    if chosen.until_bound is not None:
-        where += " AND a.published_at < :until"
-        bounds["until"] = chosen.until_bound
-    if chosen.categories is not None:
-        where += " AND a.category IN :categories"
-        bounds["categories"] = list(chosen.categories)
-    return where, bounds

@@ -1,0 +1,300 @@
+"""How matches are ranked, the same way on SQLite and PostgreSQL, without reading every match.
+
+Ranking every match reads every match: FTS5's bm25 about 1 µs an article, PostgreSQL's ts_rank
+some 8 µs, so a word in most articles ("Hà Nội") cost 100 ms and more over 100,000 articles and
+ten times that over the whole site. Instead each article's weight for each of its words is worked
+out once, when it is indexed, and kept sorted (`article_search_impact`): bm25's weight of a word
+in an article, its occurrences counted as FTS5's bm25 counts them (title 10, sapo 4, body 1,
+captions 2) and saturated against the article's length. A search reads, for each of its words,
+the articles where that word weighs most, best first, adds up each article's weights for the
+query's words (its score), and reads on until no article it has not seen could beat the ones it
+has (the threshold algorithm): the best matches come first having read a few hundred entries,
+whatever the archive's size. The matches are checked against the whole query (phrases, NOT,
+columns) on their own words (`matches`), the same code on both engines.
+
+What bm25 weighs with the archive's statistics is fixed instead: the length an article is
+compared with is `TYPICAL_WORDS`, not the archive's average, and a word counts the same whether
+rare or common (within a search, its words are in every match anyway; among OR'd words a rare
+one no longer outweighs a common one). A word occurring less than `MIN_OCCURRENCES` times
+(weighted: once in the title is ten) is not listed: it weighs nothing, and articles that match
+with only such words come after the others, newest first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from itertools import product
+
+from sqlalchemy import Connection, bindparam, text
+from sqlalchemy.orm import Session
+
+from newsarchive.prepare import SEARCH_COLUMNS as COLUMNS
+
+from .filters import ArticleFilter, filter_sql
+from .query import WORD, Near, Phrase, Query, phrases
+
+# bm25's weights, in COLUMNS order: a word in the title says more than one in the body.
+WEIGHTS = (10.0, 4.0, 1.0, 2.0)
+K1, B = 1.2, 0.75  # FTS5's bm25 parameters
+TYPICAL_WORDS = 500  # the length a length is compared with (a news article's words, about)
+MIN_OCCURRENCES = 4.0  # weighted occurrences below which a word is not listed
+SCALE = 1000  # weights are stored as integers: bm25's term weight (below 2.2) times this
+DEPTH = 300  # entries read at first from each word's list; doubled while not enough
+MAX_DEPTH = 1_200
+
+
+def words_of(texts: Sequence[str]) -> dict[str, list[str]]:
+    """An article's folded texts (COLUMNS order) as words, by column, as FTS5 splits them."""
+    return {column: WORD.findall(body) for column, body in zip(COLUMNS, texts, strict=True)}
+
+
+def impacts(texts: Sequence[str]) -> list[tuple[str, int]]:
+    """An article's listed words and their weights (see the module), from its folded texts."""
+    tokens = words_of(texts)
+    length = sum(len(found) for found in tokens.values())
+    norm = K1 * (1 - B + B * length / TYPICAL_WORDS)
+    occurrences: dict[str, float] = defaultdict(float)
+    for weight, column in zip(WEIGHTS, COLUMNS, strict=True):
+        for word, count in Counter(tokens[column]).items():
+            occurrences[word] += weight * count
+    return [
+        (word, round(SCALE * f * (K1 + 1) / (f + norm)))
+        for word, f in occurrences.items()
+        if f >= MIN_OCCURRENCES
+    ]
+
+
+# -- writing --------------------------------------------------------------------------------
+
+_UNLIST = text("DELETE FROM article_search_impact WHERE article_id IN :ids").bindparams(
+    bindparam("ids", expanding=True)
+)
+
+
+def list_articles(connection: Connection, indexed: Sequence[tuple[int, Sequence[str]]]) -> None:
+    """(Re)list articles' word weights, by id, from their folded texts."""
+    connection.execute(_UNLIST, {"ids": [article_id for article_id, _ in indexed]})
+    rows = [
+        (word, impact, article_id)
+        for article_id, texts in indexed
+        for word, impact in impacts(texts)
+    ]
+    if rows:
+        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        connection.exec_driver_sql(
+            "INSERT INTO article_search_impact (word, impact, article_id) "
+            f"VALUES ({mark}, {mark}, {mark})",
+            rows,
+        )
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+def query_words(query: Query) -> list[str]:
+    """The words a query's score adds up: those of its phrases not after a NOT, but a prefix."""
+    found: dict[str, None] = {}
+    for phrase in phrases(query):
+        listed = phrase.words[:-1] if phrase.prefix else phrase.words
+        found.update(dict.fromkeys(listed))
+    return list(found)
+
+
+Best = Callable[[str, int], list[tuple[int, int]]]
+Weights = Callable[[list[int], list[str]], list[tuple[int, str, int]]]
+
+
+def listed_best(session: Session, chosen: ArticleFilter) -> Best:
+    """`Engine.best` on either engine: a word's list read from its best entry down, the chosen
+    articles' alone (each entry's article looked up by id, until enough are found)."""
+    where, bounds = filter_sql(chosen)
+    statement = text(
+        "SELECT i.article_id, i.impact FROM article_search_impact AS i "
+        + ("JOIN article AS a ON a.id = i.article_id " if where else "")
+        + f"WHERE i.word = :word{where} ORDER BY i.impact DESC, i.article_id DESC LIMIT :depth"
+    )
+    if chosen.categories is not None:
+        statement = statement.bindparams(bindparam("categories", expanding=True))
+
+    def best(word: str, depth: int) -> list[tuple[int, int]]:
+        found = session.execute(statement, {"word": word, "depth": depth, **bounds}).all()
+        return [(article_id, impact) for article_id, impact in found]
+
+    return best
+
+
+_WEIGHTS = text(
+    "SELECT article_id, word, impact FROM article_search_impact "
+    "WHERE article_id IN :ids AND word IN :words"
+).bindparams(bindparam("ids", expanding=True), bindparam("words", expanding=True))
+
+
+def listed_weights(session: Session) -> Weights:
+    """`Engine.weights` on either engine."""
+
+    def weights(ids: list[int], words: list[str]) -> list[tuple[int, str, int]]:
+        if not ids:
+            return []
+        found = session.execute(_WEIGHTS, {"ids": ids, "words": words}).all()
+        return [(article_id, word, impact) for article_id, word, impact in found]
+
+    return weights
+
+
+@dataclass(frozen=True, slots=True)
+class Engine:
+    """What ranking asks of an engine: the best-listed articles for a word among the chosen
+    (`best(word, depth)`: ids and weights, best first, newest first among equals); the listed
+    weights of some articles for some words; the folded texts of some articles, those outside
+    the chosen left out; the newest matches of the query among the chosen, not those given."""
+
+    best: Best
+    weights: Weights
+    texts: Callable[[list[int]], dict[int, Sequence[str]]]
+    newest: Callable[[int, set[int]], list[int]]
+
+
+def rank(engine: Engine, query: Query, limit: int) -> list[tuple[int, float]]:
+    """The best `limit` matches of `query` (ids, scores), best first, equal scores newest
+    first."""
+    listed = query_words(query)
+    depth = DEPTH
+    exact: dict[int, int] = {}  # articles' scores (sums of weights), once looked up
+    checked: dict[int, bool] = {}  # whether articles match the whole query, once read
+    while True:
+        lists = {word: engine.best(word, depth) for word in listed}
+        # What an article not seen in a list may weigh for its word at most: the list's last
+        # entry, or nothing if the list was read to its end.
+        floor = {w: entries[-1][1] if len(entries) == depth else 0 for w, entries in lists.items()}
+        found = _best_seen(engine, query, lists, floor, exact, checked, limit)
+        if len(found) >= limit and found[limit - 1][0] >= sum(floor.values()):
+            break
+        if not any(floor.values()) or depth >= MAX_DEPTH:
+            break
+        depth *= 2
+    best = [(article_id, score / SCALE) for score, article_id in found[:limit]]
+    if len(best) < limit:
+        # The matches that weigh nothing listed (or were not reached in time), newest first.
+        known = {article_id for article_id, _ in best} | set(checked)
+        best += [(article_id, 0.0) for article_id in engine.newest(limit - len(best), known)]
+    return best
+
+
+def _best_seen(
+    engine: Engine,
+    query: Query,
+    lists: Mapping[str, list[tuple[int, int]]],
+    floor: Mapping[str, int],
+    exact: dict[int, int],
+    checked: dict[int, bool],
+    limit: int,
+) -> list[tuple[int, int]]:
+    """The best matches among the articles seen in the lists, (score, id), best first: each
+    article's score is looked up, and its words read, only while it could still be among the
+    best `limit` (its weights seen plus, for the words it was not seen with, their floors)."""
+    seen: dict[int, dict[str, int]] = defaultdict(dict)
+    for word, entries in lists.items():
+        for article_id, impact in entries:
+            seen[article_id][word] = impact
+    upper = {
+        article_id: exact[article_id]
+        if article_id in exact
+        else sum(weights.values()) + sum(f for w, f in floor.items() if w not in weights)
+        for article_id, weights in seen.items()
+    }
+    order = sorted(upper, key=lambda article_id: (-upper[article_id], -article_id))
+    found: list[tuple[int, int]] = []
+    at, size = 0, max(limit, 20)
+    while at < len(order):
+        least = found[limit - 1][0] if len(found) >= limit else -1
+        if least >= upper[order[at]]:
+            break
+        batch = order[at : at + size]
+        at += len(batch)
+        size *= 2  # where few match the whole query, fewer round trips
+        unknown = [article_id for article_id in batch if article_id not in exact]
+        for article_id in unknown:
+            exact[article_id] = 0
+        for article_id, _, impact in engine.weights(unknown, list(lists)):
+            exact[article_id] += impact
+        hopeful = [a for a in batch if exact[a] >= least and a not in checked]
+        if hopeful:
+            texts = engine.texts(hopeful)
+            for article_id in hopeful:
+                folded = texts.get(article_id)
+                checked[article_id] = folded is not None and matches(
+                    query, dict(zip(COLUMNS, folded, strict=True))
+                )
+        found += [(exact[a], a) for a in batch if checked.get(a)]
+        found.sort(key=lambda pair: (-pair[0], -pair[1]))
+    return found
+
+
+# -- matching an article's words ------------------------------------------------------------
+
+
+def matches(query: Query, texts: Mapping[str, str]) -> bool:
+    """Whether an article's folded texts (by column) match the query, as FTS5 would match
+    them: phrases are sought in the text as it is (`_pattern`), words only split for NEAR."""
+    if query is None:
+        return False
+    if isinstance(query, Phrase):
+        found = _pattern(query.words, query.prefix)
+        return any(found.search(texts[column]) is not None for column in query.columns)
+    if isinstance(query, Near):
+        return any(_near(query, WORD.findall(texts[column])) for column in query.columns)
+    left = matches(query.left, texts)
+    if query.operator == "AND":
+        return left and matches(query.right, texts)
+    if query.operator == "OR":
+        return left or matches(query.right, texts)
+    return left and not matches(query.right, texts)
+
+
+@cache
+def _pattern(words: tuple[str, ...], prefix: bool) -> re.Pattern[str]:
+    """The phrase's words as whole words (runs of letters and digits, as `WORD`), one after
+    the other with anything but letters and digits between them; the last a prefix or not."""
+    body = r"[\W_]+".join(map(re.escape, words))
+    return re.compile(r"(?<![^\W_])" + body + ("" if prefix else r"(?![^\W_])"))
+
+
+def _at(phrase: Phrase, words: Sequence[str]) -> list[int]:
+    """Where the phrase starts in the words."""
+    size = len(phrase.words)
+    return [
+        start
+        for start in range(len(words) - size + 1)
+        if all(words[start + i] == word for i, word in enumerate(phrase.words[:-1]))
+        and _same(words[start + size - 1], phrase.words[-1], prefix=phrase.prefix)
+    ]
+
+
+def _same(found: str, wanted: str, *, prefix: bool) -> bool:
+    return found.startswith(wanted) if prefix else found == wanted
+
+
+def _near(near: Near, words: Sequence[str]) -> bool:
+    """FTS5's NEAR: one occurrence of each phrase, all within `distance` words between the end
+    of the first and the start of the last."""
+    spans = [[(start, start + len(p.words)) for start in _at(p, words)] for p in near.phrases]
+    if not all(spans):
+        return False
+    return _within_distance(spans, near.distance)
+
+
+def _within_distance(spans: Sequence[Sequence[tuple[int, int]]], distance: int) -> bool:
+    """Whether one span of each list fits: from the end of the first to the start of the last,
+    at most `distance` words."""
+    if len(spans) == 2:
+        return any(
+            max(a[0], b[0]) - min(a[1], b[1]) <= distance for a in spans[0] for b in spans[1]
+        )
+    return any(
+        max(s[0] for s in chosen) - min(s[1] for s in chosen) <= distance
+        for chosen in product(*spans)
+    )
