@@ -297,7 +297,7 @@ def test_search_on_postgresql_ranks_as_sqlite_does(
         # Equal scores go newest first, by each archive's own ids: compared by URL here.
         hits = archive.search(query, limit=100)
         assert [hit.score for hit in hits] == sorted((hit.score for hit in hits), reverse=True)
-        return sorted(((-hit.score, hit.url) for hit in hits))
+        return sorted((-hit.score, hit.url) for hit in hits)
 
     lite, pg = both
     assert ranked(lite)

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from newsarchive.prepare import SEARCH_COLUMNS as COLUMNS
 
-from .filters import ArticleFilter, filter_sql
+from .filters import ArticleFilter, chosen_id_sets
 from .query import WORD, Near, Phrase, Query, phrases
 
 # bm25's weights, in COLUMNS order: a word in the title says more than one in the body.
@@ -44,7 +44,7 @@ TYPICAL_WORDS = 500  # the length a length is compared with (a news article's wo
 MIN_OCCURRENCES = 4.0  # weighted occurrences below which a word is not listed
 SCALE = 1000  # weights are stored as integers: bm25's term weight (below 2.2) times this
 DEPTH = 300  # entries read at first from each word's list; doubled while not enough
-MAX_DEPTH = 1_200
+MAX_DEPTH = 600
 
 
 def words_of(texts: Sequence[str]) -> dict[str, list[str]]:
@@ -110,12 +110,13 @@ Weights = Callable[[list[int], list[str]], list[tuple[int, str, int]]]
 
 def listed_best(session: Session, chosen: ArticleFilter) -> Best:
     """`Engine.best` on either engine: a word's list read from its best entry down, the chosen
-    articles' alone (each entry's article looked up by id, until enough are found)."""
-    where, bounds = filter_sql(chosen)
+    articles' alone (`filters.chosen_id_sets`: each set gathered once from an index, each entry
+    looked up in it; on SQLite an entry's article row would be read past its body text)."""
+    id_sets, bounds = chosen_id_sets(chosen)
+    within = "".join(f" AND i.article_id IN ({ids})" for ids in id_sets)
     statement = text(
         "SELECT i.article_id, i.impact FROM article_search_impact AS i "
-        + ("JOIN article AS a ON a.id = i.article_id " if where else "")
-        + f"WHERE i.word = :word{where} ORDER BY i.impact DESC, i.article_id DESC LIMIT :depth"
+        f"WHERE i.word = :word{within} ORDER BY i.impact DESC, i.article_id DESC LIMIT :depth"
     )
     if chosen.categories is not None:
         statement = statement.bindparams(bindparam("categories", expanding=True))

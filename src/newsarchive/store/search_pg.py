@@ -27,7 +27,7 @@ from newsarchive.prepare import Texts
 
 from . import ranking
 from .errors import SearchSyntaxError
-from .filters import ALL_ARTICLES, ArticleFilter, filter_sql
+from .filters import ALL_ARTICLES, ArticleFilter
 from .models import ArticleRow
 from .query import ALL_COLUMNS, WORD, Near, Phrase, Query, parse_query, phrases
 from .search import SearchHit, captions_of, originals_of, snippet
@@ -237,3 +237,18 @@ def highlight(original: str, column: str, shown: Sequence[Phrase]) -> str:
 
 def _same(found: str, wanted: str, *, last: bool) -> bool:
     return found.startswith(wanted) if last else found == wanted
+
+
+def filter_sql(chosen: ArticleFilter) -> tuple[str, dict[str, object]]:
+    """The filter as SQL conditions on `a` (the article) and their parameters."""
+    where, bounds = "", dict[str, object]()
+    if chosen.since_bound is not None:
+        where += " AND a.published_at >= :since"
+        bounds["since"] = chosen.since_bound
+    if chosen.until_bound is not None:
+        where += " AND a.published_at < :until"
+        bounds["until"] = chosen.until_bound
+    if chosen.categories is not None:
+        where += " AND a.category IN :categories"
+        bounds["categories"] = list(chosen.categories)
+    return where, bounds
