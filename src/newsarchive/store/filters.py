@@ -59,7 +59,7 @@ def conditions(chosen: ArticleFilter) -> list[ColumnElement[bool]]:
 def chosen_id_sets(chosen: ArticleFilter) -> tuple[tuple[str, ...], dict[str, object]]:
     """The filter as queries for sets of article ids, the chosen articles being in all of them
     (none: every article), and their parameters (`:categories` to be expanded). Each set is
-    read from an index alone: categories and dates together from `(category, published_at)`,
+    read from an index alone: categories and dates together from `(category, published_at, id)`,
     either alone from its own."""
     conditions, bounds = list[str](), dict[str, object]()
     if chosen.categories is not None:

@@ -132,15 +132,21 @@ _WEIGHTS = text(
     "SELECT article_id, word, impact FROM article_search_impact "
     "WHERE article_id IN :ids AND word IN :words"
 ).bindparams(bindparam("ids", expanding=True), bindparam("words", expanding=True))
+# PostgreSQL plans a list of hundreds of values for each statement: an array is one value.
+_WEIGHTS_PG = text(
+    "SELECT article_id, word, impact FROM article_search_impact "
+    "WHERE article_id = ANY(:ids) AND word = ANY(:words)"
+)
 
 
 def listed_weights(session: Session) -> Weights:
     """`Engine.weights` on either engine."""
+    statement = _WEIGHTS_PG if session.get_bind().dialect.name == "postgresql" else _WEIGHTS
 
     def weights(ids: list[int], words: list[str]) -> list[tuple[int, str, int]]:
         if not ids:
             return []
-        found = session.execute(_WEIGHTS, {"ids": ids, "words": words}).all()
+        found = session.execute(statement, {"ids": ids, "words": words}).all()
         return [(article_id, word, impact) for article_id, word, impact in found]
 
     return weights
@@ -150,12 +156,13 @@ def listed_weights(session: Session) -> Weights:
 class Engine:
     """What ranking asks of an engine: the best-listed articles for a word among the chosen
     (`best(word, depth)`: ids and weights, best first, newest first among equals); the listed
-    weights of some articles for some words; the folded texts of some articles, those outside
-    the chosen left out; the newest matches of the query among the chosen, not those given."""
+    weights of some articles for some words; which of some articles match the whole query
+    (all are among the chosen); the newest matches of the query among the chosen, not those
+    given."""
 
     best: Best
     weights: Weights
-    texts: Callable[[list[int]], dict[int, Sequence[str]]]
+    matching: Callable[[list[int]], set[int]]
     newest: Callable[[int, set[int]], list[int]]
 
 
@@ -224,12 +231,8 @@ def _best_seen(
             exact[article_id] += impact
         hopeful = [a for a in batch if exact[a] >= least and a not in checked]
         if hopeful:
-            texts = engine.texts(hopeful)
-            for article_id in hopeful:
-                folded = texts.get(article_id)
-                checked[article_id] = folded is not None and matches(
-                    query, dict(zip(COLUMNS, folded, strict=True))
-                )
+            matching = engine.matching(hopeful)
+            checked.update((article_id, article_id in matching) for article_id in hopeful)
         found += [(exact[a], a) for a in batch if checked.get(a)]
         found.sort(key=lambda pair: (-pair[0], -pair[1]))
     return found
@@ -240,7 +243,9 @@ def _best_seen(
 
 def matches(query: Query, texts: Mapping[str, str]) -> bool:
     """Whether an article's folded texts (by column) match the query, as FTS5 would match
-    them: phrases are sought in the text as it is (`_pattern`), words only split for NEAR."""
+    them: phrases are sought in the text as it is (`_pattern`), words only split for NEAR.
+    (`Engine.matching` on SQLite: FTS5 looks up a set of rowids by running the whole query
+    again for each.)"""
     if query is None:
         return False
     if isinstance(query, Phrase):

@@ -76,8 +76,13 @@ def search(
     id_sets, bounds = chosen_id_sets(chosen)
     newest = _newest(id_sets, expand_categories="categories" in bounds)
 
-    def texts(ids: list[int]) -> dict[int, Sequence[str]]:
-        return {row[0]: row[1:] for row in session.execute(_FOLDED, {"ids": ids})}
+    def matching(ids: list[int]) -> set[int]:
+        folded = session.execute(_FOLDED, {"ids": ids}).all()
+        return {
+            row[0]
+            for row in folded
+            if ranking.matches(parsed, dict(zip(COLUMNS, row[1:], strict=True)))
+        }
 
     def newest_matches(count: int, known: set[int]) -> list[int]:
         found = session.execute(newest, {"query": match, "count": count + len(known), **bounds})
@@ -86,7 +91,7 @@ def search(
     engine = ranking.Engine(
         ranking.listed_best(session, chosen),
         ranking.listed_weights(session),
-        texts,
+        matching,
         newest_matches,
     )
     try:

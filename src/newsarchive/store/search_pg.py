@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
 
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
@@ -133,32 +132,28 @@ def search(
     newest = text(_NEWEST.format(where=where))
     if chosen.categories is not None:
         newest = newest.bindparams(bindparam("categories", expanding=True))
-    read: dict[int, Any] = {}  # articles whose texts were read, by id
-    captions: dict[int, list[str]] = defaultdict(list)
+    match = tsquery(parsed)
 
-    def texts(ids: list[int]) -> dict[int, Sequence[str]]:
-        rows = session.execute(_ARTICLES.where(ArticleRow.id.in_(ids), _INDEXED)).all()
-        captions.update(captions_of(session, [row.id for row in rows]))
-        read.update((row.id, row) for row in rows)
-        return {
-            row.id: [fold(text) for text in originals_of(row, captions).values()] for row in rows
-        }
+    def matching(ids: list[int]) -> set[int]:
+        return set(session.execute(_MATCHING, {"ids": ids, "query": match}).scalars())
 
     def newest_matches(count: int, known: set[int]) -> list[int]:
-        parameters = {"query": tsquery(parsed), "count": count + len(known), **bounds}
+        parameters = {"query": match, "count": count + len(known), **bounds}
         found = session.execute(newest, parameters).scalars()
         return [article_id for article_id in found if article_id not in known][:count]
 
     engine = ranking.Engine(
         ranking.listed_best(session, chosen),
         ranking.listed_weights(session),
-        texts,
+        matching,
         newest_matches,
     )
     ranked = ranking.rank(engine, parsed, limit)
-    unread = [article_id for article_id, _ in ranked if article_id not in read]
-    if unread:
-        texts(unread)
+    read = {
+        row.id: row
+        for row in session.execute(_ARTICLES.where(ArticleRow.id.in_([i for i, _ in ranked])))
+    }
+    captions = captions_of(session, list(read))
     shown = phrases(parsed)
     hits = []
     for article_id, score in ranked:
@@ -185,8 +180,10 @@ _ARTICLES = select(
     ArticleRow.body_text,
     ArticleRow.published_at,
 )
-# Only articles in the full-text index are found, as on SQLite (whose texts come from it).
-_INDEXED = text("EXISTS (SELECT 1 FROM article_search AS s WHERE s.article_id = article.id)")
+_MATCHING = text(
+    "SELECT article_id FROM article_search "
+    "WHERE article_id = ANY(:ids) AND document @@ CAST(:query AS tsquery)"
+)
 # The newest `:count` matches' ids, among the chosen articles (`filter_sql`).
 _NEWEST = (
     "SELECT s.article_id FROM article_search AS s JOIN article AS a ON a.id = s.article_id "

@@ -1,5 +1,5 @@
 """Search ranks from weights worked out when an article is indexed: `article_search_impact`;
-a category's articles listed newest first from an index (`article (category, published_at)`).
+a category's articles listed newest first from an index (`article (category, published_at, id)`).
 
 One row per article and word that weighs in its ranking (`store/ranking.py`), kept sorted by
 word and weight so a search reads each of its words' best articles first. Filled here for the
@@ -35,7 +35,9 @@ def upgrade() -> None:
         "CREATE INDEX ix_article_search_impact_article_id "
         "ON article_search_impact (article_id, word)"
     )
-    op.create_index("ix_article_category_published_at", "article", ["category", "published_at"])
+    op.create_index(
+        "ix_article_category_published_at_id", "article", ["category", "published_at", "id"]
+    )
     if sqlite:
         _list_archived("SELECT id, c0, c1, c2, c3 FROM article_fts_content", folded=True)
     elif op.get_bind().dialect.name == "postgresql":
@@ -79,5 +81,5 @@ def _list_archived(select: str, *, folded: bool) -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_article_category_published_at", table_name="article")
+    op.drop_index("ix_article_category_published_at_id", table_name="article")
     op.execute("DROP TABLE IF EXISTS article_search_impact")
