@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import inspect
 import json
-import os
 import sqlite3
 import time
 from collections.abc import Callable
@@ -105,12 +104,12 @@ def build_archive(count: int, db: Path, *, seed: int = 7, progress: bool = False
     return db
 
 
-PG_SERVER = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"  # BENCH_PG_URL; empty: none
 PG_DATABASE = "newsarchive_bench_search"
 BATCH = 200  # fetches per transaction, as a crawl writes them
 
 
-def pg_archive(count: int, *, seed: int = 7, progress: bool = False) -> str | None:
+def pg_archive(server: str, count: int, *, seed: int = 7, progress: bool = False) -> str | None:
     """The URL of the same generated articles in PostgreSQL (a database of the bench's own, a
     schema per size), written through `record_fetches` once; None where no server answers.
     Raw pages are small stand-ins there: search never reads them, and the disk is shared."""
@@ -125,12 +124,12 @@ def pg_archive(count: int, *, seed: int = 7, progress: bool = False) -> str | No
             if exists is None:
                 connection.execute(text(f'CREATE DATABASE "{PG_DATABASE}"'))
     except OperationalError as exc:
-        print(f"  search: no PostgreSQL at {PG_SERVER} ({one_line(exc.orig)})", flush=True)
+        print(f"  search: no PostgreSQL at {server} ({one_line(exc.orig)})", flush=True)
         return None
     finally:
         admin.dispose()
     schema = f"search_{count}_g{GENERATOR_VERSION}"
-    database = make_url(PG_SERVER).set(database=PG_DATABASE)
+    database = make_url(server).set(database=PG_DATABASE)
     engine = create_engine(database, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:
@@ -254,10 +253,18 @@ def timed(url: str) -> tuple[int, list[float], list[tuple[Query, str, int, float
     return stored, timings, rows
 
 
-def run(count: int, cache: Path, *, progress: bool = False, profile: bool = True) -> Outcome:
+def run(
+    count: int,
+    cache: Path,
+    *,
+    progress: bool = False,
+    profile: bool = True,
+    pg_server: str | None = None,
+) -> Outcome:
+    """The searches timed on SQLite and, given a server, on PostgreSQL."""
     db = cached_archive(count, cache, progress=progress)
     engines = {"SQLite": f"sqlite:///{db}"}
-    on_pg = pg_archive(count, progress=progress)
+    on_pg = None if pg_server is None else pg_archive(pg_server, count, progress=progress)
     if on_pg is not None:
         engines[f"PostgreSQL {_pg_version(on_pg)}"] = on_pg
     outcome = Outcome()
