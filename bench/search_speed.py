@@ -293,7 +293,7 @@ def run(
         for query, how, hits, median in rows:
             filters = ", ".join(f"{k}={v}" for k, v in query.filters.items())
             note = f"{filters} ({how})" if filters else ""
-            text_ = query.text.replace("|", "\\|")
+            text_ = query.text.replace("|", "\\|") or "(no words)"
             agreement = shared.get(query.text, "")
             outcome.details.append(
                 f"| `{text_}` | {query.label} | {note} | {hits} | {median * 1000:.1f} "

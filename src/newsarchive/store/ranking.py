@@ -43,8 +43,8 @@ K1, B = 1.2, 0.75  # FTS5's bm25 parameters
 TYPICAL_WORDS = 500  # the length a length is compared with (a news article's words, about)
 MIN_OCCURRENCES = 4.0  # weighted occurrences below which a word is not listed
 SCALE = 1000  # weights are stored as integers: bm25's term weight (below 2.2) times this
-DEPTH = 300  # entries read at first from each word's list; doubled while not enough
-MAX_DEPTH = 600
+DEPTH = 400  # entries read at first from each word's list; doubled while too few matched
+MAX_DEPTH = 1_600
 
 
 def words_of(texts: Sequence[str]) -> dict[str, list[str]]:
@@ -170,7 +170,7 @@ def rank(engine: Engine, query: Query, limit: int) -> list[tuple[int, float]]:
     """The best `limit` matches of `query` (ids, scores), best first, equal scores newest
     first."""
     listed = query_words(query)
-    depth = DEPTH
+    depth = max(DEPTH, 4 * limit)
     exact: dict[int, int] = {}  # articles' scores (sums of weights), once looked up
     checked: dict[int, bool] = {}  # whether articles match the whole query, once read
     while True:
@@ -179,9 +179,10 @@ def rank(engine: Engine, query: Query, limit: int) -> list[tuple[int, float]]:
         # entry, or nothing if the list was read to its end.
         floor = {w: entries[-1][1] if len(entries) == depth else 0 for w, entries in lists.items()}
         found = _best_seen(engine, query, lists, floor, exact, checked, limit)
-        if len(found) >= limit and found[limit - 1][0] >= sum(floor.values()):
-            break
-        if not any(floor.values()) or depth >= MAX_DEPTH:
+        # Read on while fewer than `limit` matched; with enough, the best of what was read is
+        # taken even where an article not read could in theory weigh more (several common
+        # words: their floors add up to more than any article weighs).
+        if len(found) >= limit or not any(floor.values()) or depth >= MAX_DEPTH:
             break
         depth *= 2
     best = [(article_id, score / SCALE) for score, article_id in found[:limit]]
