@@ -6,11 +6,13 @@ ten times that over the whole site. Instead each article's weight for each of it
 out once, when it is indexed, and kept sorted (`article_search_impact`): bm25's weight of a word
 in an article, its occurrences counted as FTS5's bm25 counts them (title 10, sapo 4, body 1,
 captions 2) and saturated against the article's length. A search reads, for each of its words,
-the articles where that word weighs most, best first, adds up each article's weights for the
-query's words (its score), and reads on until no article it has not seen could beat the ones it
-has (the threshold algorithm): the best matches come first having read a few hundred entries,
-whatever the archive's size. The matches are checked against the whole query (phrases, NOT,
-columns) on their own words (`matches`), the same code on both engines.
+the `DEPTH` articles where that word weighs most; adds up an article's weights for the query's
+words (its score), looked up only while it could still be among the best (its weights seen, plus
+for each other word that list's last weight: the threshold algorithm's bound); and checks those
+against the whole query (phrases, NOT, columns), reading deeper only while too few matched. The
+best matches of one or two words come out as a full ranking puts them; with several common words
+an article in no list could in theory score more (bench/results.md counts, per search, how many
+of the best ten FTS5's bm25 over every match agrees with).
 
 What bm25 weighs with the archive's statistics is fixed instead: the length an article is
 compared with is `TYPICAL_WORDS`, not the archive's average, and a word counts the same whether
