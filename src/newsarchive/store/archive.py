@@ -300,15 +300,16 @@ class Archive:
             )
             for i, article in read
         ]
-        indexed = []
+        indexed, weights = [], []
         for (i, _), (outcome, article_id) in zip(
             read, articles.upsert_articles(session, sightings), strict=True
         ):
             outcomes[i] = outcome
             if outcome != "unchanged":
                 indexed.append((article_id, _given(ready[i].folded)))
+                weights.append(_given(ready[i].weights))
         if self._searchable:
-            fulltext.index_articles(session, indexed)
+            fulltext.index_articles(session, indexed, weights)
         not_modified = [
             i
             for i, f in enumerate(fetches)

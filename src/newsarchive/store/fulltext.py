@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
-from newsarchive.prepare import Texts
+from newsarchive.prepare import Texts, Weights
 
-from . import search, search_pg
+from . import ranking, search, search_pg
 from .filters import ALL_ARTICLES, ArticleFilter
 from .search import SearchHit
 
@@ -19,13 +19,19 @@ def _on_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def index_articles(session: Session, indexed: Sequence[tuple[int, Texts]]) -> None:
-    """(Re)index articles, by id, with their searchable texts folded (`prepare.folded_texts`),
-    in the session's transaction."""
+def index_articles(
+    session: Session,
+    indexed: Sequence[tuple[int, Texts]],
+    weights: Sequence[Weights] | None = None,
+) -> None:
+    """(Re)index articles, by id, with their searchable texts folded (`prepare.folded_texts`)
+    and, in the same order, their words' weights where already worked out (`prepare`), in the
+    session's transaction."""
     if _on_postgresql(session):
         search_pg.index_articles(session, indexed)
     else:
         search.index_articles(session.connection(), indexed)
+    ranking.list_articles(session.connection(), indexed, weights)
 
 
 def find(

@@ -20,11 +20,10 @@ from dataclasses import dataclass
 
 from newsarchive.fold import fold
 from newsarchive.prepare import SEARCH_COLUMNS as COLUMNS
+from newsarchive.prepare import WORD
 
 from .errors import SearchSyntaxError
 
-# FTS5's unicode61 tokenizer: a word is a run of letters and digits; the rest separates.
-WORD = re.compile(r"[^\W_]+")
 ALL_COLUMNS = frozenset(COLUMNS)
 # FTS5's default distance for NEAR: at most this many words between the phrases.
 NEAR_DISTANCE = 10

@@ -3,7 +3,8 @@
 Ranking every match reads every match: FTS5's bm25 about 1 µs an article, PostgreSQL's ts_rank
 some 8 µs, so a word in most articles ("Hà Nội") cost 100 ms and more over 100,000 articles and
 ten times that over the whole site. Instead each article's weight for each of its words is worked
-out once, when it is indexed, and kept sorted (`article_search_impact`): bm25's weight of a word
+out once, when it is read (`prepare.word_weights`), and kept sorted (`article_search_impact`):
+bm25's weight of a word
 in an article, its occurrences counted as FTS5's bm25 counts them (title 10, sapo 4, body 1,
 captions 2) and saturated against the article's length. A search reads, for each of its words,
 the `DEPTH` articles where that word weighs most; adds up an article's weights for the query's
@@ -15,17 +16,17 @@ an article in no list could in theory score more (bench/results.md counts, per s
 of the best ten FTS5's bm25 over every match agrees with).
 
 What bm25 weighs with the archive's statistics is fixed instead: the length an article is
-compared with is `TYPICAL_WORDS`, not the archive's average, and a word counts the same whether
-rare or common (within a search, its words are in every match anyway; among OR'd words a rare
-one no longer outweighs a common one). A word occurring less than `MIN_OCCURRENCES` times
-(weighted: once in the title is ten) is not listed: it weighs nothing, and articles that match
-with only such words come after the others, newest first.
+compared with is `prepare.TYPICAL_WORDS`, not the archive's average, and a word counts the same
+whether rare or common (within a search, its words are in every match anyway; among OR'd words
+a rare one no longer outweighs a common one). A word occurring less than
+`prepare.MIN_OCCURRENCES` times (weighted: once in the title is ten) is not listed: it weighs
+nothing, and articles that match with only such words come after the others, newest first.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -34,40 +35,13 @@ from itertools import product
 from sqlalchemy import Connection, bindparam, text
 from sqlalchemy.orm import Session
 
-from newsarchive.prepare import SEARCH_COLUMNS as COLUMNS
+from newsarchive.prepare import SCALE, WORD, Texts, Weights, word_weights
 
 from .filters import ArticleFilter, chosen_id_sets
-from .query import WORD, Near, Phrase, Query, phrases
+from .query import Near, Phrase, Query, phrases
 
-# bm25's weights, in COLUMNS order: a word in the title says more than one in the body.
-WEIGHTS = (10.0, 4.0, 1.0, 2.0)
-K1, B = 1.2, 0.75  # FTS5's bm25 parameters
-TYPICAL_WORDS = 500  # the length a length is compared with (a news article's words, about)
-MIN_OCCURRENCES = 4.0  # weighted occurrences below which a word is not listed
-SCALE = 1000  # weights are stored as integers: bm25's term weight (below 2.2) times this
 DEPTH = 400  # entries read at first from each word's list; doubled while too few matched
 MAX_DEPTH = 1_600
-
-
-def words_of(texts: Sequence[str]) -> dict[str, list[str]]:
-    """An article's folded texts (COLUMNS order) as words, by column, as FTS5 splits them."""
-    return {column: WORD.findall(body) for column, body in zip(COLUMNS, texts, strict=True)}
-
-
-def impacts(texts: Sequence[str]) -> list[tuple[str, int]]:
-    """An article's listed words and their weights (see the module), from its folded texts."""
-    tokens = words_of(texts)
-    length = sum(len(found) for found in tokens.values())
-    norm = K1 * (1 - B + B * length / TYPICAL_WORDS)
-    occurrences: dict[str, float] = defaultdict(float)
-    for weight, column in zip(WEIGHTS, COLUMNS, strict=True):
-        for word, count in Counter(tokens[column]).items():
-            occurrences[word] += weight * count
-    return [
-        (word, round(SCALE * f * (K1 + 1) / (f + norm)))
-        for word, f in occurrences.items()
-        if f >= MIN_OCCURRENCES
-    ]
 
 
 # -- writing --------------------------------------------------------------------------------
@@ -77,13 +51,20 @@ _UNLIST = text("DELETE FROM article_search_impact WHERE article_id IN :ids").bin
 )
 
 
-def list_articles(connection: Connection, indexed: Sequence[tuple[int, Sequence[str]]]) -> None:
-    """(Re)list articles' word weights, by id, from their folded texts."""
+def list_articles(
+    connection: Connection,
+    indexed: Sequence[tuple[int, Texts]],
+    weights: Sequence[Weights] | None = None,
+) -> None:
+    """(Re)list articles' word weights, by id: `weights` in `indexed`'s order where the caller
+    worked them out (`prepare`), else from their folded texts."""
     connection.execute(_UNLIST, {"ids": [article_id for article_id, _ in indexed]})
+    if weights is None:
+        weights = [word_weights(texts) for _, texts in indexed]
     rows = [
         (word, impact, article_id)
-        for article_id, texts in indexed
-        for word, impact in impacts(texts)
+        for (article_id, _), listed in zip(indexed, weights, strict=True)
+        for word, impact in listed
     ]
     if rows:
         mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
@@ -107,7 +88,7 @@ def query_words(query: Query) -> list[str]:
 
 
 Best = Callable[[str, int], list[tuple[int, int]]]
-Weights = Callable[[list[int], list[str]], list[tuple[int, str, int]]]
+Lookup = Callable[[list[int], list[str]], list[tuple[int, str, int]]]
 
 
 def listed_best(session: Session, chosen: ArticleFilter) -> Best:
@@ -141,7 +122,7 @@ _WEIGHTS_PG = text(
 )
 
 
-def listed_weights(session: Session) -> Weights:
+def listed_weights(session: Session) -> Lookup:
     """`Engine.weights` on either engine."""
     statement = _WEIGHTS_PG if session.get_bind().dialect.name == "postgresql" else _WEIGHTS
 
@@ -163,7 +144,7 @@ class Engine:
     given."""
 
     best: Best
-    weights: Weights
+    weights: Lookup
     matching: Callable[[list[int]], set[int]]
     newest: Callable[[int, set[int]], list[int]]
 

@@ -57,7 +57,6 @@ def index_articles(connection: Connection, indexed: Sequence[tuple[int, Texts]])
     connection.execute(_UNINDEX, {"ids": [article_id for article_id, _ in indexed]})
     # At the driver: SQLAlchemy's handling of each row's parameters cost more than the insert.
     connection.exec_driver_sql(_INDEX, [(article_id, *texts) for article_id, texts in indexed])
-    ranking.list_articles(connection, indexed)
 
 
 _UNINDEX = text("DELETE FROM article_fts WHERE rowid IN :ids").bindparams(

@@ -22,13 +22,13 @@ from sqlalchemy.orm import Session
 
 from newsarchive.fold import MATCH_END, MATCH_START, fold
 from newsarchive.prepare import SEARCH_COLUMNS as COLUMNS
-from newsarchive.prepare import Texts
+from newsarchive.prepare import WORD, Texts
 
 from . import ranking
 from .errors import SearchSyntaxError
 from .filters import ALL_ARTICLES, ArticleFilter
 from .models import ArticleRow
-from .query import ALL_COLUMNS, WORD, Near, Phrase, Query, parse_query, phrases
+from .query import ALL_COLUMNS, Near, Phrase, Query, parse_query, phrases
 from .search import SearchHit, captions_of, originals_of, snippet
 
 WEIGHT = {"title": "A", "sapo": "B", "captions": "C", "body": "D"}
@@ -80,7 +80,6 @@ def index_articles(session: Session, indexed: Sequence[tuple[int, Texts]]) -> No
             for article_id, texts in indexed
         ],
     )
-    ranking.list_articles(session.connection(), indexed)
 
 
 # -- queries ------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ def _list_archived(select: str, *, folded: bool) -> None:
     """Articles archived before this revision get their weights, a batch at a time."""
     # Imported here: only this step needs the store's code.
     from newsarchive.fold import fold
+    from newsarchive.prepare import Texts
     from newsarchive.store.ranking import list_articles
 
     connection = op.get_bind()
@@ -55,8 +56,11 @@ def _list_archived(select: str, *, folded: bool) -> None:
     while rows := connection.execute(
         sa.text(f"{select} WHERE id > :after ORDER BY id LIMIT {BATCH}"), {"after": after}
     ).all():
+        texts: dict[int, Texts]
         if folded:
-            texts = {row[0]: tuple(text or "" for text in row[1:]) for row in rows}
+            texts = {
+                row[0]: (row[1] or "", row[2] or "", row[3] or "", row[4] or "") for row in rows
+            }
         else:
             captions: dict[int, list[str]] = {row[0]: [] for row in rows}
             for article_id, caption in connection.execute(
