@@ -153,7 +153,8 @@ def rank(engine: Engine, query: Query, limit: int) -> list[tuple[int, float]]:
     """The best `limit` matches of `query` (ids, scores), best first, equal scores newest
     first."""
     listed = query_words(query)
-    depth = max(DEPTH, 4 * limit)
+    # About as many entries in all whatever the number of words: more words, shorter reads.
+    depth = max(4 * limit, 2 * DEPTH // max(2, len(listed)))
     exact: dict[int, int] = {}  # articles' scores (sums of weights), once looked up
     checked: dict[int, bool] = {}  # whether articles match the whole query, once read
     while True:
