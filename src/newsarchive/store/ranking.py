@@ -228,13 +228,13 @@ def _best_seen(
 
 def matches(query: Query, texts: Mapping[str, str]) -> bool:
     """Whether an article's folded texts (by column) match the query, as FTS5 would match
-    them: phrases are sought in the text as it is (`_pattern`), words only split for NEAR.
+    them: phrases are sought in the text as it is (`phrase_pattern`), words only split for NEAR.
     (`Engine.matching` on SQLite: FTS5 looks up a set of rowids by running the whole query
     again for each.)"""
     if query is None:
         return False
     if isinstance(query, Phrase):
-        found = _pattern(query.words, query.prefix)
+        found = phrase_pattern(query.words, query.prefix)
         return any(found.search(texts[column]) is not None for column in query.columns)
     if isinstance(query, Near):
         return any(_near(query, WORD.findall(texts[column])) for column in query.columns)
@@ -247,7 +247,7 @@ def matches(query: Query, texts: Mapping[str, str]) -> bool:
 
 
 @cache
-def _pattern(words: tuple[str, ...], prefix: bool) -> re.Pattern[str]:
+def phrase_pattern(words: tuple[str, ...], prefix: bool) -> re.Pattern[str]:
     """The phrase's words as whole words (runs of letters and digits, as `WORD`), one after
     the other with anything but letters and digits between them; the last a prefix or not."""
     body = r"[\W_]+".join(map(re.escape, words))

@@ -206,33 +206,29 @@ def count(session: Session, query: str, chosen: ArticleFilter = ALL_ARTICLES) ->
 
 
 def highlight(original: str, column: str, shown: Sequence[Phrase]) -> str:
-    """The folded text of one column with every occurrence of `shown` phrases marked, as
-    FTS5's highlight() marks them."""
+    """The folded text of one column with every word of every occurrence of `shown` phrases
+    marked, as FTS5's highlight() marks them. Occurrences are found by a pattern (in C), each
+    from the next word on: they may overlap."""
     folded = fold(original)
-    words = list(_words(folded))
-    marked = [False] * len(words)
+    marked: dict[int, int] = {}  # start: end of each word marked
     for phrase in shown:
         if column not in phrase.columns:
             continue
-        size = len(phrase.words)
-        for start in range(len(words) - size + 1):
-            if all(
-                _same(words[start + i].group(), word, last=phrase.prefix and i == size - 1)
-                for i, word in enumerate(phrase.words)
-            ):
-                marked[start : start + size] = [True] * size
+        found = ranking.phrase_pattern(phrase.words, phrase.prefix)
+        at = 0
+        while (occurrence := found.search(folded, at)) is not None:
+            words = WORD.finditer(folded, occurrence.start())
+            for _, word in zip(phrase.words, words, strict=False):
+                marked[word.start()] = word.end()
+            at = occurrence.start() + 1
     pieces: list[str] = []
     position = 0
-    for match, hit in zip(words, marked, strict=True):
-        if hit:
-            pieces += [folded[position : match.start()], MATCH_START, match.group(), MATCH_END]
-            position = match.end()
+    for start in sorted(marked):
+        end = marked[start]
+        pieces += [folded[position:start], MATCH_START, folded[start:end], MATCH_END]
+        position = end
     pieces.append(folded[position:])
     return "".join(pieces)
-
-
-def _same(found: str, wanted: str, *, last: bool) -> bool:
-    return found.startswith(wanted) if last else found == wanted
 
 
 def filter_sql(chosen: ArticleFilter) -> tuple[str, dict[str, object]]:
