@@ -87,26 +87,39 @@ def query_words(query: Query) -> list[str]:
     return list(found)
 
 
-Best = Callable[[str, int], list[tuple[int, int]]]
+Best = Callable[[list[str], int], dict[str, list[tuple[int, int]]]]
 Lookup = Callable[[list[int], list[str]], list[tuple[int, str, int]]]
 
 
 def listed_best(session: Session, chosen: ArticleFilter) -> Best:
-    """`Engine.best` on either engine: a word's list read from its best entry down, the chosen
-    articles' alone (`filters.chosen_id_sets`: each set gathered once from an index, each entry
-    looked up in it; on SQLite an entry's article row would be read past its body text)."""
+    """`Engine.best` on either engine: each word's list read from its best entry down, the
+    chosen articles' alone (`filters.chosen_id_sets`: each set gathered once from an index,
+    each entry looked up in it; on SQLite an entry's article row would be read past its body
+    text); all the words in one statement, one round trip."""
     id_sets, bounds = chosen_id_sets(chosen)
     within = "".join(f" AND i.article_id IN ({ids})" for ids in id_sets)
-    statement = text(
-        "SELECT i.article_id, i.impact FROM article_search_impact AS i "
-        f"WHERE i.word = :word{within} ORDER BY i.impact DESC, i.article_id DESC LIMIT :depth"
-    )
-    if chosen.categories is not None:
-        statement = statement.bindparams(bindparam("categories", expanding=True))
 
-    def best(word: str, depth: int) -> list[tuple[int, int]]:
-        found = session.execute(statement, {"word": word, "depth": depth, **bounds}).all()
-        return [(article_id, impact) for article_id, impact in found]
+    def best(words: list[str], depth: int) -> dict[str, list[tuple[int, int]]]:
+        lists: dict[str, list[tuple[int, int]]] = {word: [] for word in words}
+        if not words:
+            return lists
+        statement = text(
+            " UNION ALL ".join(
+                f"SELECT * FROM (SELECT i.word, i.article_id, i.impact "
+                f"FROM article_search_impact AS i WHERE i.word = :word{n}{within} "
+                "ORDER BY i.impact DESC, i.article_id DESC LIMIT :depth) AS list"
+                f"{n}"
+                for n in range(len(words))
+            )
+        )
+        if chosen.categories is not None:
+            statement = statement.bindparams(bindparam("categories", expanding=True))
+        named = {f"word{n}": word for n, word in enumerate(words)}
+        for word, article_id, impact in session.execute(
+            statement, {**named, "depth": depth, **bounds}
+        ).all():
+            lists[word].append((article_id, impact))
+        return lists
 
     return best
 
@@ -137,9 +150,9 @@ def listed_weights(session: Session) -> Lookup:
 
 @dataclass(frozen=True, slots=True)
 class Engine:
-    """What ranking asks of an engine: the best-listed articles for a word among the chosen
-    (`best(word, depth)`: ids and weights, best first, newest first among equals); the listed
-    weights of some articles for some words; which of some articles match the whole query
+    """What ranking asks of an engine: the best-listed articles for words among the chosen
+    (`best(words, depth)`: by word, ids and weights, best first, newest first among equals);
+    the listed weights of some articles for some words; which of some articles match the whole query
     (all are among the chosen); the newest matches of the query among the chosen, not those
     given."""
 
@@ -158,7 +171,7 @@ def rank(engine: Engine, query: Query, limit: int) -> list[tuple[int, float]]:
     exact: dict[int, int] = {}  # articles' scores (sums of weights), once looked up
     checked: dict[int, bool] = {}  # whether articles match the whole query, once read
     while True:
-        lists = {word: engine.best(word, depth) for word in listed}
+        lists = engine.best(listed, depth)
         # What an article not seen in a list may weigh for its word at most: the list's last
         # entry, or nothing if the list was read to its end.
         floor = {w: entries[-1][1] if len(entries) == depth else 0 for w, entries in lists.items()}
@@ -201,7 +214,7 @@ def _best_seen(
     }
     order = sorted(upper, key=lambda article_id: (-upper[article_id], -article_id))
     found: list[tuple[int, int]] = []
-    at, size = 0, max(limit, 20)
+    at, size = 0, max(limit, 20) * max(1, len(lists) - 1)  # more words, more close calls
     while at < len(order):
         least = found[limit - 1][0] if len(found) >= limit else -1
         if least >= upper[order[at]]:
