@@ -31,9 +31,11 @@ def upgrade() -> None:
         "CONSTRAINT pk_article_search_impact PRIMARY KEY (word, impact, article_id))"
         + (" WITHOUT ROWID" if sqlite else "")
     )
+    # An article's weights by id (read by a search, deleted when it is indexed again), the
+    # weight in the index itself: PostgreSQL reads them without visiting the table.
     op.execute(
         "CREATE INDEX ix_article_search_impact_article_id "
-        "ON article_search_impact (article_id, word)"
+        "ON article_search_impact (article_id, word, impact)"
     )
     op.create_index(
         "ix_article_category_published_at_id", "article", ["category", "published_at", "id"]
