@@ -13,6 +13,7 @@ Sizes and switches come from the environment, for quicker runs:
 | BENCH_CRAWL_ARTICLES | 5000 | articles in the crawled replica (and the smaller memory crawl) |
 | BENCH_MEMORY_LARGE | 20000 | generated articles in the larger memory crawl |
 | BENCH_SEARCH_ARTICLES | 100000 | generated articles in the searched archive |
+| BENCH_PG_URL | 127.0.0.1:5432/test | PostgreSQL server of the search benchmark; empty: none |
 | BENCH_CONCURRENCY | 4 | requests in flight, for the crawl and its floor alike |
 | BENCH_PROFILE | 1 | 0: no profiles of the bars not met |
 | BENCH_OUT | bench/results.md | where the results go |
@@ -114,7 +115,12 @@ def main() -> None:
                     )
                 )
             elif name == "search":
-                outcomes.append(search_speed.run(sizes["search articles"], CACHE, progress=True))
+                server = os.environ.get("BENCH_PG_URL", search_speed.PG_SERVER) or None
+                outcomes.append(
+                    search_speed.run(
+                        sizes["search articles"], CACHE, progress=True, pg_server=server
+                    )
+                )
             print(f"bench: {name} done in {time.perf_counter() - step:.0f} s", flush=True)
     elapsed = time.perf_counter() - began
     text = report(outcomes, sizes, sorted(absent.values()), elapsed, load_at_start)
@@ -199,8 +205,11 @@ METHOD = """## How each figure is measured
    `VmRSS` summed every 50 ms, and never below the crawl's own `VmHWM`; `ru_maxrss` would carry
    the parent's size over the fork), for two replica sizes.
 6. **Search**: `Archive.search(query, limit=10)` in-process over a generated archive written
-   through `record_fetch` (cached in bench/.cache/), one warm-up then timed runs per query;
-   p50/p95 over all timed runs."""
+   through `record_fetch` (cached in bench/.cache/), one warm-up then timed runs per query, and
+   a filter's articles listed newest first (SQL on `article`); p50/p95 over all timed runs. The
+   same on PostgreSQL, the same articles written through `record_fetches` once into a schema
+   of the database `newsarchive_bench_search` (raw pages there are small stand-ins: search never
+   reads them). Each search's best ten are compared with FTS5's `bm25()` over every match."""
 
 
 if __name__ == "__main__":

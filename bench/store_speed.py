@@ -178,8 +178,9 @@ def run(count: int, updates: int, workdir: Path, *, profile: bool = True) -> Out
     outcome.details += [
         "### Work done for the store before it is called",
         "",
-        f"`prepare` (body compressed and hashed, content hash, text folded for search), which a "
-        f"crawl runs in its reading worker: {preparing / writes * 1000:.3f} ms an article. The "
+        "`prepare` (body compressed and hashed, content hash, text folded and its words weighed "
+        f"for search), which a crawl runs in its reading worker: "
+        f"{preparing / writes * 1000:.3f} ms an article. The "
         f"figure above starts from prepared fetches; with `prepare` counted in, the store would "
         f"write {whole:,.0f} articles/s, {whole / floor_rate:.3f} of the floor.",
         "",

@@ -301,14 +301,105 @@ def test_search_results_show_title_date_url_and_highlighted_snippet_best_first(
 ) -> None:
     code, out, _ = newsarchive(capsys, crawled, "search", "hoai duc", "--limit", "1")
     assert code == 0
-    title, dated, snippet = out.strip().split("\n")
+    title, dated, snippet, _, more = out.strip().split("\n")
     date, url = dated.split()
     assert title == (NEW_TITLE if url == SEED else EXPECTED[url]["title"])
     assert date == EXPECTED[url]["published_at"]
     assert "[Hoài Đức]" in snippet
+    assert more.startswith("1 of ")
     code, out, _ = newsarchive(capsys, crawled, "search", "hoai duc", "--json")
     scores = [json.loads(line)["score"] for line in out.splitlines()]
     assert scores == sorted(scores, reverse=True)
+
+
+def words(record: dict[str, Any]) -> list[str]:
+    return re.findall(r"[^\W_]+", searchable(record))
+
+
+def holds(record: dict[str, Any], *phrases: str) -> bool:
+    """Whether every phrase (words, lower case, no diacritics) is in the record, in order."""
+    found = words(record)
+    return all(
+        any(found[at : at + len(phrase.split())] == phrase.split() for at in range(len(found)))
+        for phrase in phrases
+    )
+
+
+def current_title(url: str) -> str:
+    return NEW_TITLE if url == SEED else EXPECTED[url]["title"]
+
+
+@pytest.mark.parametrize(
+    "url", [url for url, record in EXPECTED.items() if re.search(r"[:“”%,./-]", record["title"])]
+)
+def test_a_pasted_headline_finds_its_article_first(
+    capsys: pytest.CaptureFixture[str], crawled: Crawled, url: str
+) -> None:
+    assert search_urls(capsys, crawled, current_title(url))[0] == url
+
+
+@pytest.mark.parametrize(
+    ("query", "phrases"),
+    [
+        ("Hà Nội: xuất khẩu", ["ha", "noi", "xuat", "khau"]),
+        ("Hai Bà Trưng-Tết", ["hai", "ba", "trung tet"]),
+        ("Hai Bà Trưng, Tết!", ["hai", "ba", "trung", "tet"]),
+        ("11,2%", ["11 2"]),
+        ("(tăng) 1.000km; [đường]", ["tang", "1 000km", "duong"]),
+        ("Thủ đô - “Tết vội”", ["thu", "do", "tet", "voi"]),
+        ("giao thông — đô thị…", ["giao", "thong", "do", "thi"]),
+        ("noi: giao", ["noi", "giao"]),  # a word and its colon, not a column filter
+    ],
+)
+def test_words_and_punctuation_search_for_the_words(
+    capsys: pytest.CaptureFixture[str], crawled: Crawled, query: str, phrases: list[str]
+) -> None:
+    expected = {url for url, record in EXPECTED.items() if holds(record, *phrases)}
+    assert set(search_urls(capsys, crawled, query)) == expected
+
+
+def test_syntax_written_on_purpose_still_works(
+    capsys: pytest.CaptureFixture[str], crawled: Crawled
+) -> None:
+    def urls(test: Any) -> set[str]:
+        return {url for url, record in EXPECTED.items() if test(record)}
+
+    assert set(search_urls(capsys, crawled, "xuất OR metan")) == urls(
+        lambda r: holds(r, "xuat") or holds(r, "metan")
+    )
+    assert set(search_urls(capsys, crawled, "ha noi NOT tet")) == urls(
+        lambda r: holds(r, "ha", "noi") and not holds(r, "tet")
+    )
+    assert set(search_urls(capsys, crawled, "xuat AND khau")) == urls(
+        lambda r: holds(r, "xuat", "khau")
+    )
+    assert set(search_urls(capsys, crawled, "metan*")) == urls(
+        lambda r: any(w.startswith("metan") for w in words(r))
+    )
+    near = set(search_urls(capsys, crawled, "NEAR(thu do, 2)"))
+    assert near and near < set(search_urls(capsys, crawled, "thu do"))
+    assert set(search_urls(capsys, crawled, "title:Tết")) == {
+        url for url in EXPECTED if "tet" in re.findall(r"[^\W_]+", plain(current_title(url)))
+    }
+
+
+def test_search_takes_its_words_unquoted(
+    capsys: pytest.CaptureFixture[str], crawled: Crawled
+) -> None:
+    assert search_urls(capsys, crawled, "hoai", "duc") == search_urls(capsys, crawled, "hoai duc")
+
+
+def test_search_says_how_many_matched_when_it_shows_fewer(
+    capsys: pytest.CaptureFixture[str], crawled: Crawled
+) -> None:
+    matching = sum(holds(record, "ha", "noi") for record in EXPECTED.values())
+    assert matching > 3
+    code, out, _ = newsarchive(capsys, crawled, "search", "Hà", "Nội", "--limit", "3")
+    assert code == 0
+    assert out.splitlines()[-1] == f"3 of {matching}; more with --limit"
+    code, out, _ = newsarchive(capsys, crawled, "search", "Hà", "Nội", "--limit", "100")
+    assert code == 0 and "more with --limit" not in out
+    assert out.count("kinhtedothi.vn/") == matching
 
 
 def test_search_since_and_until_take_whole_hanoi_days(
@@ -349,6 +440,9 @@ def test_search_category_ignores_case_and_diacritics(
         (['"unclosed'], "unterminated string"),
         (["hoai AND"], "syntax error"),
         (["NOT"], "syntax error"),
+        (["hoai (duc"], "a ( is not closed"),
+        (["hoai", "duc)"], 'syntax error near ")"'),
+        (["— ?!"], "nothing to search for"),
         (["hoai", "--since", "2025-13-01"], "--since must be a day as YYYY-MM-DD"),
         (["hoai", "--until", "yesterday"], "--until must be a day as YYYY-MM-DD"),
         (["hoai", "--since", "2025-02-01", "--until", "2025-01-01"], "is after --until"),

@@ -23,7 +23,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import create_engine
 
-from newsarchive.fold import fold, fold_query
+from newsarchive.fold import fold
 from newsarchive.record import Article, Image, Related
 from newsarchive.store import (
     Archive,
@@ -478,7 +478,7 @@ def test_search_ranks_title_matches_first(archive: Archive) -> None:
     assert [hit.url for hit in archive.search("soc son")] == [in_title.url, in_body.url]
 
 
-@pytest.mark.parametrize("query", ['"unclosed', "AND", "hoai AND", "nosuchcolumn: duc", "  "])
+@pytest.mark.parametrize("query", ['"unclosed', "AND", "hoai AND", "hoai (duc", "  ", "!?"])
 def test_malformed_query_raises_search_syntax_error(archive: Archive, query: str) -> None:
     archive.record_fetch(fetch(), article=full_article(), page_kind="article")
 
@@ -507,12 +507,10 @@ def test_search_index_follows_updates(archive: Archive) -> None:
 def test_folding_keeps_every_character_in_its_place(text: str) -> None:
     folded = fold(text)
     assert len(folded) == len(unicodedata.normalize("NFC", text))
-    assert len(fold_query(text)) == len(folded)
 
 
 def test_folding_strips_vietnamese_diacritics_and_case() -> None:
     assert fold("Huyện Hoài Đức, ĐÔNG ANH, Ðà Nẵng") == "huyen hoai duc, dong anh, da nang"
-    assert fold_query("Hoài Đức AND Mê Linh") == "Hoai Duc AND Me Linh"
 
 
 # -- opening, settings, migrations ---------------------------------------------------------

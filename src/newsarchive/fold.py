@@ -19,40 +19,26 @@ MATCH_END = "\ue001"
 _STROKED = {"đ": "d", "Đ": "D", "Ð": "D"}
 
 
-def _fold_char(char: str, lower: bool) -> str:
+def _fold_char(char: str) -> str:
     if char in (MATCH_START, MATCH_END):
         return " "
     base = _STROKED.get(char) or unicodedata.normalize("NFD", char)[0]
-    if lower:
-        lowered = base.lower()
-        if len(lowered) == 1:
-            base = lowered
-    return base
+    lowered = base.lower()
+    return lowered if len(lowered) == 1 else base
 
 
 class _FoldTable(dict[int, str]):
     """A `str.translate` table filled on first sight of each character: translating runs in C,
     some ten times faster than folding character by character in Python."""
 
-    def __init__(self, lower: bool) -> None:
-        super().__init__()
-        self.lower = lower
-
     def __missing__(self, code: int) -> str:
-        folded = self[code] = _fold_char(chr(code), self.lower)
+        folded = self[code] = _fold_char(chr(code))
         return folded
 
 
-_INDEX_FOLD = _FoldTable(lower=True)
-_QUERY_FOLD = _FoldTable(lower=False)
+_INDEX_FOLD = _FoldTable()
 
 
 def fold(text: str) -> str:
     """The index form of `text`: NFC, base letters only, lower case; one character per character."""
     return unicodedata.normalize("NFC", text).translate(_INDEX_FOLD)
-
-
-def fold_query(query: str) -> str:
-    """A search query folded like the index, but keeping case: FTS5 operators (`AND`, `OR`, `NOT`,
-    `NEAR`) are upper case, and the `unicode61` tokenizer ignores case in search terms anyway."""
-    return unicodedata.normalize("NFC", query).translate(_QUERY_FOLD)

@@ -20,7 +20,13 @@ from .common import (
 
 def register(commands: Subcommands) -> None:
     sub = add_command(commands, "search", run, "full-text search, with or without diacritics")
-    sub.add_argument("query", metavar="QUERY", help='SQLite FTS5 syntax: words, "phrases", OR, NOT')
+    sub.add_argument(
+        "query",
+        metavar="QUERY",
+        nargs="+",
+        help='words, as typed or pasted; on purpose: "phrases", OR, NOT, AND, prefix*, '
+        "NEAR(a b, 5), title:",
+    )
     sub.add_argument("--limit", type=int, default=10, metavar="N")
     add_filter_options(sub)
     sub.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -33,8 +39,12 @@ def run(args: argparse.Namespace) -> int:
     config = config_of(args)
     with Archive.open(config.store.url, create=False) as archive:
         chosen = article_filter(args, archive)
+        query = " ".join(args.query)
         try:
-            hits = archive.search(args.query, limit=args.limit, chosen=chosen)
+            hits = archive.search(query, limit=args.limit, chosen=chosen)
+            # Counted only for people, and only when the limit may have cut the list short.
+            cut = len(hits) == args.limit and not args.json
+            total = archive.count_matches(query, chosen=chosen) if cut else len(hits)
         except SearchSyntaxError as exc:
             raise UsageError(str(exc)) from None
     for hit in hits:
@@ -51,4 +61,6 @@ def run(args: argparse.Namespace) -> int:
             print(f"{hit.title}\n  {hit.published_at or '(no date)'}  {hit.url}\n  {hit.snippet}\n")
     if not hits and not args.json:
         print("no articles found")
+    elif total > len(hits):
+        print(f"{len(hits)} of {total}; more with --limit")
     return status.OK

@@ -307,15 +307,16 @@ class Archive:
             )
             for i, article in read
         ]
-        indexed = []
+        indexed, weights = [], []
         for (i, _), (outcome, article_id) in zip(
             read, articles.upsert_articles(session, sightings), strict=True
         ):
             outcomes[i] = outcome
             if outcome != "unchanged":
                 indexed.append((article_id, _given(ready[i].folded)))
+                weights.append(_given(ready[i].weights))
         if self._searchable:
-            fulltext.index_articles(session, indexed)
+            fulltext.index_articles(session, indexed, weights)
         not_modified = [
             i
             for i, f in enumerate(fetches)
@@ -396,15 +397,24 @@ class Archive:
     def search(
         self, query: str, *, limit: int = 10, chosen: ArticleFilter = ALL_ARTICLES
     ) -> list[SearchHit]:
-        """Articles matching a query in FTS5's syntax (on either engine), diacritics ignored,
-        best first."""
+        """Articles matching a query (its words, and the search syntax written on purpose:
+        `store.query`) on either engine, diacritics ignored, best first."""
+        self._check_searchable()
+        with self._read() as session:
+            return fulltext.find(session, query, limit, chosen)
+
+    def count_matches(self, query: str, *, chosen: ArticleFilter = ALL_ARTICLES) -> int:
+        """How many articles `search` would find with no limit."""
+        self._check_searchable()
+        with self._read() as session:
+            return fulltext.count(session, query, chosen)
+
+    def _check_searchable(self) -> None:
         if not self._searchable:
             raise StoreError(
                 "search needs full-text search (SQLite or PostgreSQL), "
                 f"not available on {self._engine.dialect.name}"
             )
-        with self._read() as session:
-            return fulltext.find(session, query, limit, chosen)
 
     def raw_body(self, raw_page_id: int) -> bytes:
         with self._read() as session:

@@ -197,6 +197,9 @@ class ArticleRow(Base):
     field_sources: Mapped[str | None] = mapped_column(Text)
     confidence: Mapped[float | None] = mapped_column(Float, index=True)
 
+    # A category's articles newest first, and their ids, read from the index alone (0008).
+    __table_args__ = (Index(None, "category", "published_at", "id"),)
+
 
 class _ArticlePart:
     """Children of an article, kept in the record's order by `position`."""

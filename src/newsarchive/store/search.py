@@ -20,24 +20,22 @@ from sqlalchemy import Connection, TextClause, bindparam, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from newsarchive.fold import MATCH_END, MATCH_START, fold_query
+from newsarchive.fold import MATCH_END, MATCH_START
 from newsarchive.prepare import SEARCH_COLUMNS as COLUMNS
 from newsarchive.prepare import Texts
 
-from .errors import SearchSyntaxError, StoreError, one_line
+from . import ranking
+from .errors import StoreError, one_line
 from .filters import ALL_ARTICLES, ArticleFilter, chosen_id_sets
 from .models import ArticleCaptionRow
+from .query import fts5, parse_query
 
-# bm25 weights, in COLUMNS order: a word in the title says more than one in the body.
-WEIGHTS = (10.0, 4.0, 1.0, 2.0)
 # Which column the snippet prefers when several match equally often.
 SNIPPET_PREFERENCE = ("body", "sapo", "captions", "title")
 SNIPPET_WORDS = 30
 WORDS_BEFORE_MATCH = 10
 MARK_START, MARK_END = "[", "]"
 
-# SQLite's messages for queries it cannot read (as opposed to a broken or busy database).
-_QUERY_ERRORS = ("fts5:", "unterminated string", "no such column", "unknown special query")
 _MARKERS = re.compile(f"([{MATCH_START}{MATCH_END}])")
 
 
@@ -47,7 +45,7 @@ class SearchHit:
     title: str
     published_at: str | None
     snippet: str  # original text around the first match, matches in [brackets]
-    score: float  # higher is better (negated bm25)
+    score: float  # higher is better (`ranking`)
 
 
 def index_articles(connection: Connection, indexed: Sequence[tuple[int, Texts]]) -> None:
@@ -70,24 +68,41 @@ _INDEX = f"INSERT INTO article_fts (rowid, {', '.join(COLUMNS)}) VALUES (?, ?, ?
 def search(
     session: Session, query: str, limit: int, chosen: ArticleFilter = ALL_ARTICLES
 ) -> list[SearchHit]:
-    if not query.strip():
-        raise SearchSyntaxError("empty search query")
+    parsed = parse_query(query)
+    if parsed is None:
+        return []
+    match = fts5(parsed)
     id_sets, bounds = chosen_id_sets(chosen)
-    ranked = _ranked(id_sets, expand_categories="categories" in bounds)
-    folded = fold_query(query)
+    newest = _newest(id_sets, expand_categories="categories" in bounds)
+
+    def matching(ids: list[int]) -> set[int]:
+        folded = session.execute(_FOLDED, {"ids": ids}).all()
+        return {
+            row[0]
+            for row in folded
+            if ranking.matches(parsed, dict(zip(COLUMNS, row[1:], strict=True)))
+        }
+
+    def newest_matches(count: int, known: set[int]) -> list[int]:
+        found = session.execute(newest, {"query": match, "count": count + len(known), **bounds})
+        return [article_id for article_id in found.scalars() if article_id not in known][:count]
+
+    engine = ranking.Engine(
+        ranking.listed_best(session, chosen),
+        ranking.listed_weights(session),
+        matching,
+        newest_matches,
+    )
     try:
-        order = session.execute(ranked, {"query": folded, "limit": limit, **bounds}).all()
-        rank = {row.id: float(row.rank) for row in order}
+        rank = dict(ranking.rank(engine, parsed, limit))
         found = session.execute(
             _SHOWN,
-            {"query": folded, "start": MATCH_START, "end": MATCH_END, "ids": list(rank)},
+            {"query": match, "start": MATCH_START, "end": MATCH_END, "ids": list(rank)},
         ).all()
     except OperationalError as exc:
-        message = one_line(exc.orig)
-        if message.startswith(_QUERY_ERRORS):
-            raise SearchSyntaxError(f"bad search query {query!r}: {message}") from exc
-        raise StoreError(f"search failed: {message}") from exc
-    rows = sorted(found, key=lambda row: rank[row.id])
+        raise StoreError(f"search failed: {one_line(exc.orig)}") from exc
+    place = {article_id: at for at, article_id in enumerate(rank)}  # best first
+    rows = sorted(found, key=lambda row: place[row.id])
     captions = captions_of(session, [row.id for row in rows])
     hits = []
     for row in rows:
@@ -99,10 +114,30 @@ def search(
                 title=row.title,
                 published_at=row.published_at,
                 snippet=snippet(originals, marked),
-                score=-rank[row.id],
+                score=rank[row.id],
             )
         )
     return hits
+
+
+# Articles' folded texts, from the index's own copy of them (FTS5's content table, a column for
+# each indexed column, in order): read through the virtual table they cost three times as much.
+_FOLDED = text("SELECT id, c0, c1, c2, c3 FROM article_fts_content WHERE id IN :ids").bindparams(
+    bindparam("ids", expanding=True)
+)
+
+
+def count(session: Session, query: str, chosen: ArticleFilter = ALL_ARTICLES) -> int:
+    """How many articles match `query` among those `chosen`."""
+    parsed = parse_query(query)
+    if parsed is None:
+        return 0
+    id_sets, bounds = chosen_id_sets(chosen)
+    counted = _counted(id_sets, expand_categories="categories" in bounds)
+    try:
+        return int(session.execute(counted, {"query": fts5(parsed), **bounds}).scalar_one())
+    except OperationalError as exc:
+        raise StoreError(f"search failed: {one_line(exc.orig)}") from exc
 
 
 # Rank first, then mark up only the rows shown: highlight() over every match before the LIMIT
@@ -119,22 +154,38 @@ _SHOWN = text(
 
 
 @cache
-def _ranked(id_sets: tuple[str, ...], *, expand_categories: bool) -> TextClause:
-    """The best matches' ids and bm25 ranks, among the articles in all `id_sets` (queries).
-    Built once per shape of filter: text() parses its SQL for parameters each time it is made."""
+def _newest(id_sets: tuple[str, ...], *, expand_categories: bool) -> TextClause:
+    """The newest `:count` matches' ids, among the articles in all `id_sets` (queries): FTS5
+    reads its index backwards and stops there. Built once per shape of filter: text() parses
+    its SQL for parameters each time it is made."""
+    return _among(
+        "SELECT article_fts.rowid FROM article_fts WHERE article_fts MATCH :query{within} "
+        "ORDER BY article_fts.rowid DESC LIMIT :count",
+        id_sets,
+        expand_categories=expand_categories,
+    )
+
+
+@cache
+def _counted(id_sets: tuple[str, ...], *, expand_categories: bool) -> TextClause:
+    """How many match, among the articles in all `id_sets`."""
+    return _among(
+        "SELECT count(*) FROM article_fts WHERE article_fts MATCH :query{within}",
+        id_sets,
+        expand_categories=expand_categories,
+    )
+
+
+def _among(sql: str, id_sets: tuple[str, ...], *, expand_categories: bool) -> TextClause:
     # Each set is gathered once, from an index, and each match looked up in it: joining
     # `article` instead read every matching row (kilobytes of text each) for its date and
     # category. The `+` keeps FTS5 from being offered the set as rowids to look up: it would
     # run the whole MATCH again for every id in it.
     within = "".join(f" AND +article_fts.rowid IN ({ids})" for ids in id_sets)
-    ranked = text(
-        f"SELECT article_fts.rowid AS id, bm25(article_fts, {', '.join(map(str, WEIGHTS))}) "
-        f"AS rank FROM article_fts WHERE article_fts MATCH :query{within} "
-        "ORDER BY rank LIMIT :limit"
-    )
+    statement = text(sql.format(within=within))
     if expand_categories:
-        ranked = ranked.bindparams(bindparam("categories", expanding=True))
-    return ranked
+        statement = statement.bindparams(bindparam("categories", expanding=True))
+    return statement
 
 
 _CAPTIONS = (
