@@ -181,10 +181,10 @@ def test_schema_md_examples_answer_what_the_records_say(crawled: Crawled) -> Non
             assert rows == expected, f"{key!r}: not in the example's order"
 
 
-def test_schema_md_examples_on_versions_fields_and_fetches(crawled: Crawled) -> None:
+def test_schema_md_examples_on_versions_fields_fetches_and_weights(crawled: Crawled) -> None:
     """The three examples the records cannot answer alone: the seed's one earlier version (its
     title and body changed, not its sapo or date), the body rules covering every article of each
-    layout, and the fetches by outcome."""
+    layout, the fetches by outcome, and a word's heaviest articles."""
     blocks = sql_blocks()
     (revisions,) = [b for b in blocks if "title_changed" in b]
     assert [row[3:] for row in crawled.rows(revisions)] == [(OLD_TITLE, NEW_TITLE, 1, 0, 1, 0)]
@@ -201,12 +201,24 @@ def test_schema_md_examples_on_versions_fields_and_fetches(crawled: Crawled) -> 
     # every article's page, and the seed's edit, is a body of its own; so is each listing
     assert ok_bodies >= len(EXPECTED) + 1 and ok_fetches >= ok_bodies
     assert 0 < compressed < size
+    (weights,) = [b for b in blocks if "article_search_impact" in b]
+    found = crawled.rows(weights)
+    holding = {now(url)["title"] for url in EXPECTED if has_word(now(url), "duc")}
+    assert len(found) == min(5, len(holding)) and {title for title, _ in found} <= holding
+    impacts = [impact for _, impact in found]
+    assert impacts == sorted(impacts, reverse=True) and impacts[-1] > 0
     assert outcomes["not_modified"][1:] == (0, None, None), "a 304 brings no body"
     assert outcomes["gone"][1] == 1, "the replica's 404 pages are all the same page"
 
 
 def test_every_sql_block_of_schema_md_is_checked_by_a_test() -> None:
-    keys = [*schema_answers(), "title_changed", "body_rule", "bytes_compressed"]
+    keys = [
+        *schema_answers(),
+        "title_changed",
+        "body_rule",
+        "bytes_compressed",
+        "article_search_impact",
+    ]
     for sql in sql_blocks():
         assert any(key in sql for key in keys), f"no test checks what this example answers:\n{sql}"
 
