@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -18,7 +20,7 @@ from ..config import FetchSettings
 from .backoff import RETRY_STATUSES, BackoffOrRetryAfter, header_value, retry_after_seconds
 from .body import ACCEPT_ENCODING, BodyTooLarge, BodyUndecodable, read_capped
 from .hosts import AllowedHosts, netloc_of
-from .pacing import PRESSURE_STATUSES, HostGate, HostPacer
+from .pacing import PRESSURE_STATUSES, HostGate, HostPacer, PaceChange, Pressure
 from .result import FetchResult, Outcome, outcome_of
 from .robots import RobotsFile, RobotsRules
 
@@ -109,7 +111,9 @@ class Fetcher:
         )
         self._slots = asyncio.Semaphore(settings.concurrency)
         self._pacer = HostPacer(
-            step=settings.backoff_base, ceiling=settings.backoff_max, slow=settings.slow_response
+            step=settings.backoff_base,
+            ceiling=settings.backoff_max,
+            slow=settings.slow_response,
         )
         # robots.txt groups name the product token: "newsarchive" of "newsarchive/0.1".
         token = settings.user_agent.split("/")[0].strip() or settings.user_agent
@@ -129,6 +133,20 @@ class Fetcher:
     async def aclose(self) -> None:
         await self._client.aclose()
 
+    @property
+    def pressure(self) -> Pressure:
+        """The 429s and 503s received so far, and the seconds hosts were held for them."""
+        return self._pacer.pressure
+
+    def watch_pace(self, on_pace: Callable[[PaceChange], None] | None) -> None:
+        """Be told from now on when the pace to a host changes, and why."""
+        self._pacer.on_change = on_pace
+
+    def rate(self, netloc: str) -> float | None:
+        """Requests a second `netloc` is paced at now (the configured delay at least); None
+        when nothing limits it."""
+        return self._pacer.rate(netloc, self._settings.delay)
+
     async def fetch(
         self, url: str, *, etag: str | None = None, last_modified: str | None = None
     ) -> FetchResult:
@@ -141,7 +159,9 @@ class Fetcher:
         if self._robots is not None:
             refusal = await self._robots.refusal(url, netloc)
             if refusal is not None:
-                return FetchResult.unanswered(url, "disallowed", refusal, started)
+                # robots.txt out of reach says nothing of the page: a failure, tried again later.
+                outcome: Outcome = "failed" if self._robots.unavailable(netloc) else "disallowed"
+                return FetchResult.unanswered(url, outcome, refusal, started)
 
         headers: dict[str, str] = {}
         if etag:
@@ -250,7 +270,7 @@ class Fetcher:
         # The slot is taken before the pacing wait: a request then starts the moment its
         # turn comes, so start-to-start spacing holds whatever the other tasks do.
         async with self._slots:
-            await self._pacer.wait_turn(netloc, interval)
+            ticket = await self._pacer.wait_turn(netloc, interval)
             sent = _Sending(time.monotonic())
             gate = None
             if self._gate is not None:
@@ -258,15 +278,22 @@ class Fetcher:
             reply = await self._request(url, headers, tally, gate)
             # What the answer says of the host's load paces the next requests to it. (The
             # pacer heeds a Retry-After only on a pressure status: only then is it looked for.)
-            retry_after = None
+            retry_after = unreadable = None
             if reply.status in PRESSURE_STATUSES:
-                retry_after = retry_after_seconds(header_value(reply.headers, "retry-after"))
+                asked = header_value(reply.headers, "retry-after")
+                retry_after = retry_after_seconds(asked)
+                if asked is not None and retry_after is None:
+                    # The server asked for a wait but not how long: backoff_base, our choice.
+                    retry_after, unreadable = self._settings.backoff_base, asked
+                if retry_after is not None and self._gate is not None:
+                    # Every crawl sharing the archive holds too, not only this one.
+                    self._gate.hold(netloc, min(retry_after, self._settings.backoff_max))
             self._pacer.observe(
-                netloc,
-                interval,
+                ticket,
                 status=reply.status,
                 elapsed=time.monotonic() - sent.at,
                 retry_after=retry_after,
+                unreadable=unreadable,
             )
         return reply
 
@@ -396,9 +423,27 @@ def _timeout_cause(exc: httpx.TimeoutException) -> str:
 
 def _transport_cause(exc: httpx.TransportError, *, mid_body: bool) -> str:
     if isinstance(exc, httpx.ConnectError):
+        # What failed, told by the error underneath: name lookup, no listener, TLS.
+        for cause in _chain(exc):
+            if isinstance(cause, socket.gaierror):
+                return f"DNS lookup failed: {_one_line(cause)}"
+            if isinstance(cause, ConnectionRefusedError):
+                return "connection refused"
+            if isinstance(cause, ssl.SSLError):
+                return f"TLS handshake failed: {_one_line(cause)}"
         return f"connection failed: {_one_line(exc)}"
     where = "connection lost mid-body" if mid_body else "connection lost"
     return f"{where}: {_one_line(exc)}"
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """`exc` and the errors it was raised from or during, outermost first."""
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
 
 
 def _one_line(exc: BaseException) -> str:
