@@ -8,6 +8,7 @@ import email.utils
 import math
 import threading
 import time
+from collections.abc import Callable
 
 from faultserver import Reply
 
@@ -28,6 +29,8 @@ class TokenBucket:
         self.tokens = self.burst
         self.at = time.monotonic()
         self.refused = 0
+        self.log: list[bool] = []  # refused?, request by request
+        self.times: list[float] = []  # when each came
         self._lock = threading.Lock()  # several servers may share one limiter
 
     def __call__(self, path: str) -> Reply | None:
@@ -35,6 +38,8 @@ class TokenBucket:
             now = time.monotonic()
             self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
             self.at = now
+            self.times.append(now)
+            self.log.append(self.tokens < 1.0)
             if self.tokens >= 1.0:
                 self.tokens -= 1.0
                 return None
@@ -42,19 +47,32 @@ class TokenBucket:
             wait = math.ceil((1.0 - self.tokens) / self.rate)
         return refusal(429, str(max(1, wait)) if self.retry_after else None)
 
+    def settled_rate(self) -> float:
+        """Requests let through a second over the second half of those that came."""
+        half = len(self.log) // 2
+        span = self.times[-1] - self.times[half] if len(self.times) > half + 1 else 0.0
+        passed = self.log[half:].count(False)
+        return passed / span if span > 0 else 0.0
+
 
 class FirstRefused:
     """The first request of every path: 429 with `Retry-After: first`; every third request: 503
     with `Retry-After: third`. Neither depends on the pace; a retry of a path goes through (if it
     is not a third request)."""
 
-    def __init__(self, first: str = "2", third: str | None = "1") -> None:
+    def __init__(
+        self, first: str = "2", third: str | None = "1", only: Callable[[str], bool] | None = None
+    ) -> None:
+        """`only`: the paths refused (all when None)."""
         self.first, self.third = first, third
+        self.only = only
         self.seen: set[str] = set()
         self.count = 0
         self.refused = 0
 
     def __call__(self, path: str) -> Reply | None:
+        if self.only is not None and not self.only(path):
+            return None
         self.count += 1
         new = path not in self.seen
         self.seen.add(path)
@@ -71,8 +89,8 @@ class DateRefused(FirstRefused):
     """The first request of every path: 429 with a Retry-After as an HTTP date `ahead` seconds
     on (whole seconds: the date has no finer grain)."""
 
-    def __init__(self, ahead: int = 2) -> None:
-        super().__init__(third=None)
+    def __init__(self, ahead: int = 2, only: Callable[[str], bool] | None = None) -> None:
+        super().__init__(third=None, only=only)
         self.ahead = ahead
 
     def __call__(self, path: str) -> Reply | None:
@@ -86,8 +104,8 @@ class AbsurdRefused(FirstRefused):
 
     VALUES = ("86400", "-5", "soon", "1.5")
 
-    def __init__(self) -> None:
-        super().__init__(third=None)
+    def __init__(self, only: Callable[[str], bool] | None = None) -> None:
+        super().__init__(third=None, only=only)
 
     def __call__(self, path: str) -> Reply | None:
         if path not in self.seen:
@@ -96,12 +114,15 @@ class AbsurdRefused(FirstRefused):
 
 
 class Down:
-    """Every request: 503, with `Retry-After` when given."""
+    """Every request but robots.txt (a CDN's cache still has it): 503, with `Retry-After` when
+    given."""
 
     def __init__(self, retry_after: str | None = "1") -> None:
         self.retry_after = retry_after
         self.refused = 0
 
     def __call__(self, path: str) -> Reply | None:
+        if path == "/robots.txt":
+            return None
         self.refused += 1
         return refusal(503, self.retry_after)

@@ -238,8 +238,13 @@ class Crawl:
                 await self._loop(fetcher, run_id)
                 report.refused = fetcher.pressure.refused - refused_before
                 report.held = fetcher.pressure.held - held_before
+                reach = fetcher.reach
             if report.stopped or report.time_up or report.stopped_early:
                 report.left = self.archive.pending_count()
+            if reach.answered == 0 and reach.unanswered:
+                # Not one answer: the site is out of reach. Say why in its own words.
+                cause, _ = reach.unanswered.most_common(1)[0]
+                report.stopped_early = f"could not reach the site: {cause}"
             self._judge()
         except BaseException:
             report.exit_status = status.FAILED

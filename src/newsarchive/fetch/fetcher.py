@@ -21,7 +21,7 @@ from .backoff import RETRY_STATUSES, BackoffOrRetryAfter, header_value, retry_af
 from .body import ACCEPT_ENCODING, BodyTooLarge, BodyUndecodable, read_capped
 from .hosts import AllowedHosts, netloc_of
 from .pacing import PRESSURE_STATUSES, HostGate, HostPacer, PaceChange, Pressure
-from .result import FetchResult, Outcome, outcome_of
+from .result import FetchResult, Outcome, Reach, outcome_of
 from .robots import RobotsFile, RobotsRules
 
 MAX_REDIRECTS = 10
@@ -110,6 +110,7 @@ class Fetcher:
             transport=transport,
         )
         self._slots = asyncio.Semaphore(settings.concurrency)
+        self.reach = Reach()
         self._pacer = HostPacer(
             step=settings.backoff_base,
             ceiling=settings.backoff_max,
@@ -276,6 +277,10 @@ class Fetcher:
             if self._gate is not None:
                 gate = self._gated(self._gate, netloc, self._pacer.spacing(netloc, interval), sent)
             reply = await self._request(url, headers, tally, gate)
+            if reply.status is not None:
+                self.reach.answered += 1
+            elif reply.error is not None:
+                self.reach.unanswered[reply.error] += 1
             # What the answer says of the host's load paces the next requests to it. (The
             # pacer heeds a Retry-After only on a pressure status: only then is it looked for.)
             retry_after = unreadable = None

@@ -8,9 +8,10 @@ A 429 or 503 is read as follows (docs/reliability.md says why):
   to it starts before, whichever URL it is for. That is all the answer does, unless it shows the
   pace to be at fault (below).
 - The pace is at fault when the server refused a request sent at the pace that earlier ones were
-  accepted at since the host was last held: it then comes down to SLOW_DOWN of the rate it was
-  refused at (once per pace: the answers to requests already sent at the old pace do not count
-  again). Each accepted answer wins a little back (SPEED_UP), so the pace settles just under the
+  accepted at since it last refused (and always when it gave no Retry-After: then how fast to
+  come back is ours to choose): the pace then comes down to SLOW_DOWN of the rate it was refused
+  at, or to the rate the server let requests through since its last refusal if that is slower
+  (once per pace: the answers to requests already sent at the old pace do not count again). Each accepted answer wins a little back (SPEED_UP), so the pace settles just under the
   rate the server accepts, probing it now and then.
 - A server that refuses even the first request sent after the wait it asked for does not refuse
   for our pace: once that happened to most of the last AFTER_HOLD such requests, its refusals
@@ -252,8 +253,9 @@ class HostPacer:
             return False  # sent at a pace already given up
         if retry_after is None:
             return True  # no word from the server: ours is to slow down
-        # A request refused right after the wait it was asked for was not refused for its pace.
-        return not (ticket.after_hold or host.independent)
+        # The pace is to blame when requests sent at it were accepted, then one refused; not
+        # when the server refused the first request after the wait it asked for.
+        return host.accepted > 0 and not (ticket.after_hold or host.independent)
 
     def _report(
         self, netloc: str, interval: float, host: _Host, reasons: list[str], hold: float
