@@ -115,6 +115,7 @@ class Fetcher:
             step=settings.backoff_base,
             ceiling=settings.backoff_max,
             slow=settings.slow_response,
+            alone=before_request is None,
         )
         # robots.txt groups name the product token: "newsarchive" of "newsarchive/0.1".
         token = settings.user_agent.split("/")[0].strip() or settings.user_agent

@@ -113,13 +113,17 @@ class HostPacer:
         ceiling: float = 60.0,
         slow: float = 5.0,
         on_change: Callable[[PaceChange], None] | None = None,
+        alone: bool = True,
     ) -> None:
         """`step`: the least spacing a slow answer imposes (so it grows even from a zero delay);
         `ceiling`: the most spacing, and the longest hold; `slow`: seconds after which a
-        response counts as slow; `on_change`: told of every change of pace and every hold."""
+        response counts as slow; `on_change`: told of every change of pace and every hold;
+        `alone`: False when other processes send to the same hosts (a shared archive): what
+        this one sees the server let through is then only its share."""
         self._step = step
         self._ceiling = ceiling
         self._slow = slow
+        self._alone = alone
         self._hosts: dict[str, _Host] = {}
         self.on_change = on_change
         self.pressure = Pressure()
@@ -201,7 +205,7 @@ class HostPacer:
                 sent_at = max(sent_at, NO_SPACING)
                 reasons.append(f"slowing: {status} at {1 / sent_at:.3g} req/s")
                 spacing = sent_at / SLOW_DOWN
-                if host.accepted >= 2 and host.refused_at is not None:
+                if self._alone and host.accepted >= 2 and host.refused_at is not None:
                     # What the server let through since it last refused: its rate, as a
                     # token bucket would give it (holds included: its tokens kept coming).
                     spacing = max(spacing, (now - host.refused_at) / host.accepted)
