@@ -240,8 +240,9 @@ def test_refusals_that_do_not_follow_the_pace_stop_slowing_it(tmp_path: Path) ->
     first = "2" if figures.LONG else "1"
     limiter = FirstRefused(first=first, third="1", only=articles_only)
     db_url = f"sqlite:///{tmp_path / 'first.db'}"
+    size = max(SIZE, 12)  # refusals enough to tell that they do not follow the pace
     with FaultServer(limiter=limiter) as server:
-        site = build(server)
+        site = build(server, size)
         outcome = crawl(server, db_url)
         paths = distinct_paths(server)
         host = server.netloc
@@ -261,7 +262,7 @@ def test_refusals_that_do_not_follow_the_pace_stop_slowing_it(tmp_path: Path) ->
         outcome,
         limiter.refused,
         site.count,
-        lambda: ideal_seconds(FirstRefused(first, "1", articles_only), paths, SIZE, None),
+        lambda: ideal_seconds(FirstRefused(first, "1", articles_only), paths, size, None),
     )
 
 

@@ -11,11 +11,13 @@ A 429 or 503 is read as follows (docs/reliability.md says why):
   accepted at since it last refused (and always when it gave no Retry-After: then how fast to
   come back is ours to choose): the pace then comes down to SLOW_DOWN of the rate it was refused
   at, or to the rate the server let requests through since its last refusal if that is slower
-  (once per pace: the answers to requests already sent at the old pace do not count again). Each accepted answer wins a little back (SPEED_UP), so the pace settles just under the
-  rate the server accepts, probing it now and then.
+  (once per pace: the answers to requests already sent at the old pace do not count again).
+  Each accepted answer wins a little back (SPEED_UP), so the pace settles just under the rate
+  the server accepts, probing it now and then.
 - A server that refuses even the first request sent after the wait it asked for does not refuse
-  for our pace: once that happened to most of the last AFTER_HOLD such requests, its refusals
-  with Retry-After no longer slow the pace; the holds alone follow the server's word.
+  for our pace: once that happened to most of the last AFTER_HOLD such requests, the pace goes
+  back to what it was before refusals with Retry-After slowed it, and they no longer do; the
+  holds alone follow the server's word.
 
 A slow answer stretches the spacing by half (at least `step`), as a sign of load.
 """
