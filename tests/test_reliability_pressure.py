@@ -41,6 +41,9 @@ from newsarchive.fetch import Fetcher
 from newsarchive.fetch.backoff import retry_after_seconds
 from newsarchive.store import Archive
 
+# The long variants (crawl, then the ideal client) take minutes.
+pytestmark = pytest.mark.timeout(900)
+
 SIZE = 30 if figures.LONG else 8  # articles on the site
 RATES = (2.0, 5.0, 10.0, 20.0) if figures.LONG else (5.0, 20.0)  # token buckets, requests a second
 BACKOFF_BASE = 0.5
@@ -130,12 +133,20 @@ def on_server(server: FaultServer) -> float:
 
 def ideal_seconds(limiter: Limiter, paths: list[str], site_size: int, rate: float | None) -> float:
     """The ideal client's time for `paths` on a new server of the same kind (`limiter` fresh):
-    as many requests at once as the crawl (fetch.concurrency, 2), each at exactly the rate a
-    token bucket allows, each refused one retried after exactly what its Retry-After asks."""
+    as many requests at once as the crawl (fetch.concurrency, 2), at exactly the rate a token
+    bucket allows; a Retry-After holds the host (both workers) exactly as long as it asks, and
+    the refused request is sent again then."""
     todo = iter(enumerate(paths))
     lock = threading.Lock()
+    held_until = 0.0
+
+    def hold_over() -> None:
+        with lock:
+            until = held_until
+        time.sleep(max(0.0, until - time.monotonic()))
 
     def worker(server: FaultServer, began: float) -> None:
+        nonlocal held_until
         with httpx.Client(timeout=5.0) as client:
             while True:
                 with lock:
@@ -144,10 +155,13 @@ def ideal_seconds(limiter: Limiter, paths: list[str], site_size: int, rate: floa
                     return
                 if rate is not None:  # one request every 1/rate seconds
                     time.sleep(max(0.0, began + n / rate - time.monotonic()))
+                hold_over()
                 while (reply := client.get(server.url(path))).status_code in (429, 503):
                     seconds = retry_after_seconds(reply.headers.get("retry-after"))
                     seconds = BACKOFF_BASE if seconds is None else min(seconds, BACKOFF_MAX)
-                    time.sleep(seconds)
+                    with lock:
+                        held_until = max(held_until, time.monotonic() + seconds)
+                    hold_over()
 
     with FaultServer(limiter=limiter) as server:
         build(server, site_size)
@@ -211,6 +225,9 @@ def test_against_a_token_bucket_the_pace_settles_near_the_allowed_rate(
         assert any("slowing: 429 at" in reason for reason in outcome.paces())
         assert sum(settled) <= 0.2 * len(settled), bucket.log
     assert outcome.report.refused[429] == bucket.refused
+    summary = outcome.events[-1]
+    assert summary["event"] == "summary"
+    assert summary["refused"] == ({"429": bucket.refused} if bucket.refused else {})
     kind = "with Retry-After" if retry_after else "without Retry-After"
     record(
         f"token bucket, {rate:g} requests/s, 429 {kind}",

@@ -214,8 +214,9 @@ class Crawl:
                     fetcher = await stack.enter_async_context(own)
                 fetcher.watch_pace(self._pace_changed)
                 stack.callback(fetcher.watch_pace, None)
-                refused_before = Counter(fetcher.pressure.refused)
-                held_before = fetcher.pressure.held
+                pressure, reach = fetcher.pressure, fetcher.reach
+                refused_before, held_before = Counter(pressure.refused), pressure.held
+                answered_before, unanswered_before = reach.answered, Counter(reach.unanswered)
                 settings = self.config.crawl
                 self._readers = await stack.enter_async_context(
                     Readers(settings.parse_workers, settings.listing_pages)
@@ -230,21 +231,22 @@ class Crawl:
                     stack.callback(renewer.cancel)
                 if self.options.max_duration is not None:
                     limit = self.options.max_duration
+                    reason = f"time limit of {_duration(limit)} reached"
                     timer = asyncio.get_running_loop().call_later(
-                        limit, self.stop_at_time_limit, f"time limit of {_duration(limit)} reached"
+                        limit, lambda: self.request_stop(reason, expected=True)
                     )
                     stack.callback(timer.cancel)
                 self._answered_at = time.monotonic()
                 await self._loop(fetcher, run_id)
-                report.refused = fetcher.pressure.refused - refused_before
-                report.held = fetcher.pressure.held - held_before
-                reach = fetcher.reach
+                report.refused = pressure.refused - refused_before
+                report.held = pressure.held - held_before
+                unanswered = reach.unanswered - unanswered_before
+                if reach.answered == answered_before and unanswered:
+                    # Not one answer: the site is out of reach. Say why in the network's words.
+                    cause, _ = unanswered.most_common(1)[0]
+                    report.stopped_early = f"could not reach the site: {cause}"
             if report.stopped or report.time_up or report.stopped_early:
                 report.left = self.archive.pending_count()
-            if reach.answered == 0 and reach.unanswered:
-                # Not one answer: the site is out of reach. Say why in its own words.
-                cause, _ = reach.unanswered.most_common(1)[0]
-                report.stopped_early = f"could not reach the site: {cause}"
             self._judge()
         except BaseException:
             report.exit_status = status.FAILED
@@ -304,9 +306,6 @@ class Crawl:
             self._emit("stopped", reason=reason)
         if self._wake is not None:
             self._wake.set()
-
-    def stop_at_time_limit(self, reason: str) -> None:
-        self.request_stop(reason, expected=True)
 
     def _pace_changed(self, change: PaceChange) -> None:
         self.report.pace[change.host] = change
