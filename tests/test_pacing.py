@@ -142,3 +142,26 @@ def test_refusals_right_after_the_asked_wait_stop_slowing_the_pace() -> None:
     assert any("refusals do not follow the pace" in r for r in reasons)
     assert pacer.spacing("site", 0.0) == 0.0  # back to the pace before slowing
     assert changes[-1].rate is None
+
+
+async def test_a_refusal_that_names_when_to_come_back_costs_no_try(
+    fault_server: FaultServer,
+) -> None:
+    fault_server.route(
+        "/promised", Reply(status=429, headers=(("Retry-After", "1"),)), Reply(body=b"page")
+    )
+    fault_server.route(
+        "/at-once", Reply(status=503, headers=(("Retry-After", "0"),)), Reply(body=b"page")
+    )
+    fault_server.route("/silent", Reply(status=503), Reply(body=b"page"))
+
+    async with Fetcher(STRAINED, [fault_server.netloc]) as fetcher:  # retries = 0
+        promised = await fetcher.fetch(fault_server.url("/promised"))
+        at_once = await fetcher.fetch(fault_server.url("/at-once"))
+        silent = await fetcher.fetch(fault_server.url("/silent"))
+
+    # A wait asked for is the server's promise of an answer then: kept, on top of the retries.
+    assert (promised.outcome, promised.attempts) == ("ok", 2)
+    # No later time named: the refusals use up the tries as any failure does.
+    assert (at_once.outcome, at_once.attempts) == ("failed", 1)
+    assert (silent.outcome, silent.attempts) == ("failed", 1)

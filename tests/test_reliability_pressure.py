@@ -352,10 +352,10 @@ def test_an_absurd_retry_after_is_capped_or_ignored(tmp_path: Path) -> None:
 # -- a site that is down, or not there -----------------------------------------------------
 
 
-def write_config(tmp_path: Path, give_up_after: str = "1m") -> Path:
+def write_config(tmp_path: Path, give_up_after: str = "1m", retries: int = 4) -> Path:
     conf = tmp_path / "crawl.toml"
     conf.write_text(
-        f"[fetch]\ndelay = 0.0\nretries = 4\nbackoff_base = {BACKOFF_BASE}\n"
+        f"[fetch]\ndelay = 0.0\nretries = {retries}\nbackoff_base = {BACKOFF_BASE}\n"
         f"backoff_max = {BACKOFF_MAX}\nconnect_timeout = 2.0\nread_timeout = 2.0\n"
         f'[crawl]\ngive_up_after = "{give_up_after}"\n',
         encoding="utf-8",
@@ -376,7 +376,7 @@ def test_a_site_down_for_minutes_stops_the_crawl_early_with_status_5(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     limiter = Down(retry_after="1")
-    give_up = "30s" if figures.LONG else "3s"
+    give_up = "10s" if figures.LONG else "3s"
     db = tmp_path / "down.db"
     with FaultServer(limiter=limiter) as server:
         build(server)
@@ -415,7 +415,7 @@ def test_a_crawl_and_an_audit_that_reach_nothing_exit_5_naming_the_cause(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     nowhere = f"http://127.0.0.1:{free_port()}"
-    conf = write_config(tmp_path)
+    conf = write_config(tmp_path, retries=1)
 
     code, out, err = run_cli(capsys, "crawl", conf, tmp_path / "a.db", nowhere)
     assert code == 5
@@ -439,7 +439,11 @@ def test_a_crawl_and_an_audit_that_reach_nothing_exit_5_naming_the_cause(
 def test_tls_failures_are_named_as_such(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with FaultServer() as server:  # plain HTTP: a TLS handshake with it fails
         code, _, err = run_cli(
-            capsys, "crawl", write_config(tmp_path), tmp_path / "t.db", f"https://{server.netloc}"
+            capsys,
+            "crawl",
+            write_config(tmp_path, retries=1),
+            tmp_path / "t.db",
+            f"https://{server.netloc}",
         )
     assert code == 5
     assert len(err) == 1 and "TLS handshake failed" in err[0], err

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import httpx
-from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt
+from tenacity import AsyncRetrying, RetryCallState, retry_if_result
 
 from ..config import FetchSettings
 from .backoff import RETRY_STATUSES, BackoffOrRetryAfter, header_value, retry_after_seconds
@@ -244,17 +244,28 @@ class Fetcher:
             # as much as the rest of our layer. So tenacity takes over from the first reply
             # on, handed it as its own attempt 1: waits and counts are its own as ever.
             first: _Reply | None = reply
+            settings = self._settings
+            tries = settings.retries + 1
+            promised = 0  # refusals that named a later time to come back (Retry-After > 0)
 
             async def attempt() -> _Reply:
-                nonlocal first
+                nonlocal first, promised
                 if first is None:
-                    return await self._attempt(url, netloc, headers, tally)
-                replayed, first = first, None
-                return replayed
+                    got = await self._attempt(url, netloc, headers, tally)
+                else:
+                    got, first = first, None
+                if got.status in PRESSURE_STATUSES:
+                    asked = retry_after_seconds(header_value(got.headers, "retry-after"))
+                    promised += asked is not None and asked > 0
+                return got
 
-            settings = self._settings
+            def out_of_tries(state: RetryCallState) -> bool:
+                # A refusal naming when to come back is the server's promise, not a failure: it
+                # costs no try, up to as many again as `retries` gives.
+                return state.attempt_number - min(promised, tries) >= tries
+
             retrying = AsyncRetrying(
-                stop=stop_after_attempt(settings.retries + 1),
+                stop=out_of_tries,
                 wait=BackoffOrRetryAfter(settings.backoff_base, settings.backoff_max),
                 retry=retry_if_result(_is_retryable),
                 # Out of tries: hand back the last reply; its status or error becomes the cause.
