@@ -54,9 +54,9 @@ async def test_every_request_waits_at_the_gate_right_before_it_is_sent(replica: 
 
 async def test_a_retry_after_holds_the_host_at_the_gate_too(fault_server: FaultServer) -> None:
     gate = HoldingGate()
-    fault_server.route("/busy", Reply(status=429, headers=(("Retry-After", "1"),)))
+    fault_server.route("/busy", Reply(status=429, headers=(("Retry-After", "1"),)), Reply())
     # An hour is held as long as backoff_max: the crawls sharing the archive wait no longer.
-    fault_server.route("/long", Reply(status=503, headers=(("Retry-After", "3600"),)))
+    fault_server.route("/long", Reply(status=503, headers=(("Retry-After", "3600"),)), Reply())
     settings = FetchSettings(delay=0.0, retries=0, backoff_max=1.5, obey_robots=False)
     async with Fetcher(settings, [fault_server.netloc], before_request=gate) as fetcher:
         await fetcher.fetch(fault_server.url("/busy"))
