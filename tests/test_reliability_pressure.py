@@ -46,10 +46,15 @@ pytestmark = pytest.mark.timeout(900)
 
 SIZE = 30 if figures.LONG else 8  # articles on the site
 BUCKET_SIZE = 60 if figures.LONG else SIZE  # under a token bucket: time enough to settle
+SHARED_SIZE = 60 if figures.LONG else 24  # for crawls sharing an archive
 RATES = (2.0, 5.0, 10.0, 20.0) if figures.LONG else (5.0, 20.0)  # token buckets, requests a second
 BACKOFF_BASE = 0.5
 BACKOFF_MAX = 3.0  # the longest hold: a day asked for is held this long
 HTML = (("Content-Type", "text/html; charset=utf-8"),)
+# Refused, at most, of the second half of the requests a limiter saw. The figures measure the
+# share (a few %); this bound, loose for the short variants' few requests, still fails a crawl
+# that does not slow down (half or more refused).
+SETTLED_REFUSED = 0.3
 
 
 def build(server: FaultServer, size: int = SIZE) -> GeneratedSite:
@@ -224,7 +229,7 @@ def test_against_a_token_bucket_the_pace_settles_near_the_allowed_rate(
     if bucket.refused:
         # Refused, the crawl slowed down, saying so, and was refused rarely after.
         assert any("slowing: 429 at" in reason for reason in outcome.paces())
-        assert sum(settled) <= 0.2 * len(settled), bucket.log
+        assert sum(settled) <= SETTLED_REFUSED * len(settled), bucket.log
     assert outcome.report.refused[429] == bucket.refused
     summary = outcome.events[-1]
     assert summary["event"] == "summary"
@@ -479,7 +484,7 @@ def test_crawls_sharing_a_postgresql_archive_keep_to_one_rate_limit_together(
     conf = write_config(tmp_path)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with FaultServer(limiter=bucket) as server:
-        site = build(server, SIZE * 2)
+        site = build(server, SHARED_SIZE)
         command = [sys.executable, "-m", "newsarchive", "crawl", "--config", str(conf)]
         command += ["--db", pg_url, "--base-url", server.url("")]
         crawls = [
@@ -496,9 +501,9 @@ def test_crawls_sharing_a_postgresql_archive_keep_to_one_rate_limit_together(
     archived_once(pg_url, site)
     # Together they kept to the limit: once settled, refused rarely.
     settled = bucket.log[len(bucket.log) // 2 :]
-    assert sum(settled) <= 0.2 * len(settled), bucket.log
+    assert sum(settled) <= SETTLED_REFUSED * len(settled), bucket.log
     if figures.RECORDING:
-        best = ideal_seconds(TokenBucket(rate), paths, SIZE * 2, rate)
+        best = ideal_seconds(TokenBucket(rate), paths, SHARED_SIZE, rate)
         figures.scenario(
             "pressure",
             f"{CRAWLS} crawls on one PostgreSQL archive, one token bucket of {rate:g} requests/s "
