@@ -49,7 +49,8 @@ reliability: $(STAMP)
 	NEWSARCHIVE_RELIABILITY_LONG=1 NEWSARCHIVE_FIGURES=$(CURDIR)/$(RELIABILITY_FIGURES) \
 		$(BIN)/pytest -q -p no:randomly tests/test_reliability_faults.py \
 		tests/test_reliability_kills.py tests/test_reliability_boundaries.py \
-		tests/test_reliability_durability.py tests/test_hostile_html.py
+		tests/test_reliability_durability.py tests/test_reliability_pressure.py \
+		tests/test_hostile_html.py
 	$(BIN)/python scripts/reliability_figures.py $(RELIABILITY_FIGURES) docs/reliability.md
 
 clean:

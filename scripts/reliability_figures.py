@@ -34,6 +34,7 @@ AREAS = (
     ("kill", "Kills"),
     ("boundary", "Boundaries"),
     ("durability", "Durability"),
+    ("pressure", "Under pressure (times on the server's clock, against the ideal client's)"),
 )
 
 

@@ -1,7 +1,8 @@
 """A real HTTP/1.1 server on 127.0.0.1 that misbehaves on request, and remembers what it was asked.
 
 Each path answers with a sequence of `Reply`s that a test sets (the last one repeats); unknown
-paths, robots.txt included, get 404. Runs in its own threads, so it keeps time and answers
+paths, robots.txt included, get 404. A `limiter` (tests/limiters.py) may answer any request first,
+refusing it as a rate limiter would. Runs in its own threads, so it keeps time and answers
 whatever the event loop of the client under test is doing.
 """
 
@@ -13,7 +14,7 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -88,10 +89,18 @@ class _Route:
         return reply
 
 
+# Told of each request's path (under the server's lock, in the order they came): a reply that
+# refuses it, or None to answer it as routed.
+Limiter = Callable[[str], "Reply | None"]
+
+
 class FaultServer:
-    def __init__(self, gauge: Gauge | None = None, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, gauge: Gauge | None = None, host: str = "127.0.0.1", limiter: Limiter | None = None
+    ) -> None:
         """`host`: any loopback address (127.0.0.2 stands for "another machine")."""
         self.gauge = gauge or Gauge()
+        self.limiter = limiter
         self._lock = threading.Lock()
         self._routes: dict[str, _Route] = {}
         self._seen: list[Seen] = []
@@ -148,6 +157,9 @@ class FaultServer:
         )
         with self._lock:
             self._seen.append(seen)
+            refusal = self.limiter(handler.path) if self.limiter is not None else None
+            if refusal is not None:
+                return refusal
             route = self._routes.get(handler.path)
             return route.next() if route else Reply(status=404, body=b"not found")
 
@@ -231,4 +243,4 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-__all__ = ["FaultServer", "Gauge", "Reply", "Seen", "gzip_bomb", "redirect", "robots"]
+__all__ = ["FaultServer", "Gauge", "Limiter", "Reply", "Seen", "gzip_bomb", "redirect", "robots"]

@@ -497,7 +497,7 @@ async def test_robots_4xx_allows_everything(fault_server: FaultServer, status: i
     assert result.outcome == "ok"
 
 
-async def test_robots_unavailable_disallows_until_asked_again(
+async def test_robots_unavailable_fails_every_page_until_asked_again(
     fault_server: FaultServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(robots_module, "UNAVAILABLE_RETRY_SECONDS", 0.5)
@@ -508,9 +508,10 @@ async def test_robots_unavailable_disallows_until_asked_again(
         meanwhile = await client.fetch(fault_server.url("/a"))
         await asyncio.sleep(0.5)
         later = await client.fetch(fault_server.url("/a"))
-    assert (first.outcome, first.attempts) == ("disallowed", 0)
+    # Out of reach, robots.txt says nothing of the page: it failed, for a later run to retry.
+    assert (first.outcome, first.attempts) == ("failed", 0)
     assert first.error is not None and "HTTP 503 after 2 attempts" in first.error
-    assert meanwhile.outcome == "disallowed"
+    assert meanwhile.outcome == "failed"
     assert later.outcome == "ok"
     assert len(fault_server.requests_to("/robots.txt")) == 3
     assert len(fault_server.requests_to("/a")) == 1

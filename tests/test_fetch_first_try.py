@@ -173,6 +173,9 @@ class RecordingGate:
     def started(self, host: str, spacing: float, late: float) -> None:
         pass
 
+    def hold(self, host: str, seconds: float) -> None:
+        pass
+
 
 async def test_a_redirect_to_another_allowed_host_is_paced_and_ruled_by_that_host(
     fault_server: FaultServer,

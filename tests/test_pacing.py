@@ -1,19 +1,22 @@
-"""Polite under pressure: the spacing to a host grows on 429, 503 and slow answers, holds for a
-Retry-After, and shrinks back slowly, never below the configured delay.
+"""Polite under pressure: a Retry-After holds the host exactly as long as it says and does not slow
+the pace as well; a refusal without one slows the pace, once per pace; refusals that come even
+right after the wait the server asked for stop slowing it; a slow answer stretches the spacing;
+each accepted answer wins a little back, never below the configured delay.
 
 Timing checks are lower bounds on the fault server's own clock: the fetcher may be slower, never
-faster.
+faster. The pacer's own decisions are checked on the pacer, answer by answer.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 
 from faultserver import FaultServer, Reply
 
 from newsarchive.config import FetchSettings
 from newsarchive.fetch import Fetcher
-from newsarchive.fetch.pacing import HostPacer
+from newsarchive.fetch.pacing import SLOW_DOWN, HostPacer, PaceChange
 
 CLOCK_SLACK = 0.05
 
@@ -26,23 +29,6 @@ STRAINED = FetchSettings(
     backoff_base=0.1,
     backoff_max=5.0,
 )
-
-
-async def test_spacing_to_a_host_doubles_with_each_429_or_503(fault_server: FaultServer) -> None:
-    paths = ["/a", "/b", "/c", "/d", "/e"]
-    for path, status in zip(paths, (503, 429, 503, 503), strict=False):
-        fault_server.route(path, Reply(status=status, body=b"busy"))
-    fault_server.route("/e", Reply(body=b"fine"))
-
-    async with Fetcher(STRAINED, [fault_server.netloc]) as fetcher:
-        for path in paths:
-            await fetcher.fetch(fault_server.url(path))
-
-    times = [fault_server.requests_to(path)[0].at for path in paths]
-    gaps = [b - a for a, b in itertools.pairwise(times)]
-    # backoff_base (0.1 s) after the first, then twice the spacing after each.
-    for gap, least in zip(gaps, (0.1, 0.2, 0.4, 0.8), strict=True):
-        assert gap >= least - CLOCK_SLACK, gaps
 
 
 async def test_retry_after_holds_every_request_to_the_host(fault_server: FaultServer) -> None:
@@ -71,24 +57,111 @@ async def test_a_slow_answer_stretches_the_spacing(fault_server: FaultServer) ->
     assert after.at - slow.at >= 0.5 - CLOCK_SLACK
 
 
-def test_spacing_shrinks_back_slowly_and_never_below_the_configured_delay() -> None:
-    pacer = HostPacer(step=1.0, ceiling=60.0, slow=5.0)
-    delay = 0.5
+def pacer_and_changes() -> tuple[HostPacer, list[PaceChange]]:
+    changes: list[PaceChange] = []
+    return HostPacer(step=1.0, ceiling=60.0, slow=5.0, on_change=changes.append), changes
 
-    for _ in range(3):
-        pacer.observe("site", delay, status=503, elapsed=0.1)
-    assert pacer.spacing("site", delay) == 4.0  # 1, 2, 4
-    for _ in range(10):
-        pacer.observe("site", delay, status=429, elapsed=0.1)
-    assert pacer.spacing("site", delay) == 60.0  # the ceiling
 
-    seen = []
-    for _ in range(60):
-        pacer.observe("site", delay, status=200, elapsed=0.1)
-        seen.append(pacer.spacing("site", delay))
-    assert seen[0] == 54.0  # a tenth less per quick answer
-    assert all(b <= a for a, b in itertools.pairwise(seen))
-    assert min(seen) == delay and seen[-1] == delay  # back to the floor, never below
-    pacer.observe("site", delay, status=200, elapsed=9.0)
-    assert pacer.spacing("site", delay) == 1.0  # a slow answer: the step at least
+def test_a_retry_after_holds_the_host_and_leaves_the_pace_as_it_was() -> None:
+    pacer, changes = pacer_and_changes()
+
+    async def go() -> None:
+        for status in (429, 503, 429):
+            ticket = await pacer.wait_turn("site", 0.0)
+            pacer.observe(ticket, status=status, elapsed=0.01, retry_after=0.05)
+
+    asyncio.run(go())
+    assert pacer.spacing("site", 0.0) == 0.0  # not doubled, not grown at all
+    assert [c.reason for c in changes][:1] == ["held by Retry-After 0.05 s"]
+    assert pacer.pressure.refused == {429: 2, 503: 1}
+    assert pacer.pressure.held > 0
+
+
+def test_a_retry_after_is_held_no_longer_than_the_ceiling() -> None:
+    pacer = HostPacer(step=1.0, ceiling=2.0, slow=5.0)
+
+    async def go() -> None:
+        ticket = await pacer.wait_turn("site", 0.0)
+        pacer.observe(ticket, status=429, elapsed=0.01, retry_after=86_400.0)
+
+    asyncio.run(go())
+    assert pacer.pressure.held <= 2.0
+
+
+def test_refused_without_retry_after_the_pace_slows_once_per_pace_and_wins_back_slowly() -> None:
+    pacer, changes = pacer_and_changes()
+    delay = 0.0
+
+    async def go() -> None:
+        for _ in range(4):  # requests sent in stride: the rate they went at is known
+            pacer.observe(await pacer.wait_turn("site", delay), status=200, elapsed=0.01)
+            await asyncio.sleep(0.02)
+        in_flight = [await pacer.wait_turn("site", delay) for _ in range(2)]
+        for ticket in in_flight:  # both refused, sent at the same pace: one slowing down
+            pacer.observe(ticket, status=429, elapsed=0.01)
+
+    asyncio.run(go())
+    [slowing] = changes
+    assert slowing.reason.startswith("slowing: 429 at ")
+    slowed = pacer.spacing("site", delay)
+    assert slowed >= 0.02 / SLOW_DOWN  # at most SLOW_DOWN of the rate refused
+    assert slowing.rate == 1 / slowed
+
+    async def accepted(n: int) -> list[float]:
+        seen = []
+        for _ in range(n):
+            pacer.observe(await pacer.wait_turn("site", delay), status=200, elapsed=0.01)
+            seen.append(pacer.spacing("site", delay))
+        return seen
+
+    seen = asyncio.run(accepted(10))
+    assert all(b < a for a, b in itertools.pairwise(seen))  # a little back at each
+    assert seen[-1] > slowed / 2  # slowly
     assert pacer.spacing("other", delay) == delay  # hosts are paced apart
+
+
+def test_refusals_right_after_the_asked_wait_stop_slowing_the_pace() -> None:
+    pacer, changes = pacer_and_changes()
+
+    async def go() -> None:
+        # In stride, then refused with Retry-After: slowed, as a rate limiter would want.
+        for _ in range(3):
+            pacer.observe(await pacer.wait_turn("site", 0.0), status=200, elapsed=0.01)
+            await asyncio.sleep(0.01)
+        ticket = await pacer.wait_turn("site", 0.0)
+        pacer.observe(ticket, status=429, elapsed=0.01, retry_after=0.05)
+        # Then the first request after each hold refused too: it is not the pace.
+        for _ in range(2):
+            ticket = await pacer.wait_turn("site", 0.0)
+            assert ticket.after_hold
+            pacer.observe(ticket, status=429, elapsed=0.01, retry_after=0.05)
+
+    asyncio.run(go())
+    reasons = [c.reason for c in changes]
+    assert "slowing: 429 at" in reasons[0]
+    assert any("refusals do not follow the pace" in r for r in reasons)
+    assert pacer.spacing("site", 0.0) == 0.0  # back to the pace before slowing
+    assert changes[-1].rate is None
+
+
+async def test_a_refusal_that_names_when_to_come_back_costs_no_try(
+    fault_server: FaultServer,
+) -> None:
+    fault_server.route(
+        "/promised", Reply(status=429, headers=(("Retry-After", "1"),)), Reply(body=b"page")
+    )
+    fault_server.route(
+        "/at-once", Reply(status=503, headers=(("Retry-After", "0"),)), Reply(body=b"page")
+    )
+    fault_server.route("/silent", Reply(status=503), Reply(body=b"page"))
+
+    async with Fetcher(STRAINED, [fault_server.netloc]) as fetcher:  # retries = 0
+        promised = await fetcher.fetch(fault_server.url("/promised"))
+        at_once = await fetcher.fetch(fault_server.url("/at-once"))
+        silent = await fetcher.fetch(fault_server.url("/silent"))
+
+    # A wait asked for is the server's promise of an answer then: kept, on top of the retries.
+    assert (promised.outcome, promised.attempts) == ("ok", 2)
+    # No later time named: the refusals use up the tries as any failure does.
+    assert (at_once.outcome, at_once.attempts) == ("failed", 1)
+    assert (silent.outcome, silent.attempts) == ("failed", 1)

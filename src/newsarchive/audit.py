@@ -26,6 +26,12 @@ class Listing:
 
     articles: list[Found]
     unreadable: list[str]  # "URL: cause"
+    read: int = 0  # sitemaps read
+
+    @property
+    def unreachable(self) -> bool:
+        """Whether no sitemap at all could be read: the site is down or refuses us."""
+        return self.read == 0 and bool(self.unreadable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +106,7 @@ async def listed_in_sitemaps(config: Config, window: DateWindow) -> Listing:
     seen: set[str] = set(queue)
     articles: dict[str, Found] = {}
     unreadable: list[str] = []
+    read = 0
     async with Fetcher(config.fetch, hosts) as fetcher:
         while queue and len(seen) <= MAX_SITEMAPS:
             url = queue.popleft()
@@ -107,6 +114,7 @@ async def listed_in_sitemaps(config: Config, window: DateWindow) -> Listing:
             if result.outcome != "ok":
                 unreadable.append(f"{url}: {result.error or result.outcome}")
                 continue
+            read += 1
             for found in links_in_sitemap(result.body):
                 if not window.admits(found):
                     continue
@@ -115,7 +123,7 @@ async def listed_in_sitemaps(config: Config, window: DateWindow) -> Listing:
                     queue.append(found.url)
                 elif found.kind == "article":
                     articles.setdefault(found.url, found)
-    return Listing(list(articles.values()), unreadable)
+    return Listing(list(articles.values()), unreadable, read)
 
 
 def audit(archive: Archive, listing: Listing, window: DateWindow) -> AuditReport:

@@ -92,6 +92,8 @@ class CrawlSettings:
     revisit: tuple[str, ...] = ("1h@1d", "1d@7d")
     failure_window: int = 30
     failure_share: float = 0.8
+    # No page from the site for this long, only refusals and failures: it is down, stop (exit 5).
+    give_up_after: str = "2m"
     alarm_missing_share: float = 0.1
     write_batch: int = 200
     parse_workers: int = 1
@@ -100,6 +102,11 @@ class CrawlSettings:
     def revisit_rules(self) -> tuple[RevisitRule, ...]:
         """`revisit` read (it was checked when the config was loaded)."""
         return parse_revisit("crawl.revisit", self.revisit)
+
+    @property
+    def give_up_seconds(self) -> float:
+        """`give_up_after` read (checked when the config was loaded), in seconds."""
+        return parse_duration("crawl.give_up_after", self.give_up_after).total_seconds()
 
     @property
     def listing_revisit_after(self) -> timedelta:
@@ -258,6 +265,7 @@ def _validate(config: Config) -> None:
         )
     parse_revisit("crawl.revisit", config.crawl.revisit)
     parse_duration("crawl.listing_revisit", config.crawl.listing_revisit, zero=True)
+    parse_duration("crawl.give_up_after", config.crawl.give_up_after)
     if not f.user_agent.strip():
         raise ConfigError("fetch.user_agent must not be empty")
     _check_url("fetch.contact_url", f.contact_url)

@@ -26,7 +26,7 @@ from . import status
 from .budget import PageBudget
 from .config import Config
 from .discover import DateWindow, Found
-from .fetch import Fetcher, FetchResult
+from .fetch import Fetcher, FetchResult, PaceChange
 from .prepare import Prepared
 from .read import PARSER_ERROR, Readers, Reading
 from .record import Article
@@ -92,7 +92,12 @@ class CrawlReport:
     outcomes: Counter[str] = field(default_factory=Counter)  # fetches by outcome
     revisits: int = 0  # archived pages made due by this run
     stopped_early: str | None = None  # why the run gave up on the site, when it did
-    stopped: str | None = None  # why the run stopped before the frontier was done (signal, time)
+    stopped: str | None = None  # why the run stopped before the frontier was done (a signal)
+    time_up: str | None = None  # the time limit reached: an expected stop, the next run goes on
+    left: int = 0  # entries still pending after a stop, for the next run
+    refused: Counter[int] = field(default_factory=Counter)  # 429s and 503s received, by status
+    held: float = 0.0  # seconds hosts were held by those refusals
+    pace: dict[str, PaceChange] = field(default_factory=dict)  # the last change per host
     abandoned: int = 0  # fetches in flight at a stop that were given up (still pending)
     alarms: list[str] = field(default_factory=list)
     fetched_kinds: Counter[str] = field(default_factory=Counter)  # fetches by frontier kind
@@ -109,7 +114,7 @@ class CrawlReport:
 
     def note(self) -> str | None:
         """What went wrong or was cut short, in a line or two; None for a run that just ran."""
-        parts = [p for p in (self.stopped_early, self.stopped, *self.alarms) if p]
+        parts = [p for p in (self.stopped_early, self.stopped, self.time_up, *self.alarms) if p]
         return "; ".join(parts) or None
 
 
@@ -157,7 +162,7 @@ class Crawl:
         on_fetch: FetchHook | None = None,
     ) -> None:
         """`clock` is the run's idea of now for revisit schedules (tests move it);
-        `events` receives one dict per event (fetched, article, alarm, stopped, summary)."""
+        `events` receives one dict per event (fetched, pace, article, alarm, stopped, summary)."""
         self.config = config
         self.archive = archive
         self.progress = progress
@@ -171,6 +176,8 @@ class Crawl:
         self.report = CrawlReport()
         self._rules = config.crawl.revisit_rules
         self._recent: deque[tuple[bool, str]] = deque(maxlen=config.crawl.failure_window)
+        self._answered_at = time.monotonic()  # when the site last gave a page (or the run began)
+        self._seeds: list[tuple[bool, str]] = []  # the entry points' fetches: failed?, cause
         self._incomplete: Counter[str] = Counter()  # missing required fields among new articles
         self._incomplete_articles = 0
         self._redesign: RedesignWatch | None = None  # made when the run starts
@@ -210,6 +217,11 @@ class Crawl:
                         self.config.fetch, allowed_hosts(self.config), before_request=gate
                     )
                     fetcher = await stack.enter_async_context(own)
+                fetcher.watch_pace(self._pace_changed)
+                stack.callback(fetcher.watch_pace, None)
+                pressure, reach = fetcher.pressure, fetcher.reach
+                refused_before, held_before = Counter(pressure.refused), pressure.held
+                answered_before, unanswered_before = reach.answered, Counter(reach.unanswered)
                 settings = self.config.crawl
                 self._readers = await stack.enter_async_context(
                     Readers(settings.parse_workers, settings.listing_pages)
@@ -224,11 +236,22 @@ class Crawl:
                     stack.callback(renewer.cancel)
                 if self.options.max_duration is not None:
                     limit = self.options.max_duration
+                    reason = f"time limit of {_duration(limit)} reached"
                     timer = asyncio.get_running_loop().call_later(
-                        limit, self.request_stop, f"time limit of {_duration(limit)} reached"
+                        limit, lambda: self.request_stop(reason, expected=True)
                     )
                     stack.callback(timer.cancel)
+                self._answered_at = time.monotonic()
                 await self._loop(fetcher, run_id)
+                report.refused = pressure.refused - refused_before
+                report.held = pressure.held - held_before
+                unanswered = reach.unanswered - unanswered_before
+                if reach.answered == answered_before and unanswered:
+                    # Not one answer: the site is out of reach. Say why in the network's words.
+                    cause, _ = unanswered.most_common(1)[0]
+                    report.stopped_early = f"could not reach the site: {cause}"
+            if report.stopped or report.time_up or report.stopped_early:
+                report.left = self.archive.pending_count()
             self._judge()
         except BaseException:
             report.exit_status = status.FAILED
@@ -248,6 +271,9 @@ class Crawl:
                 outcomes=dict(report.outcomes),
                 exit_status=report.exit_status,
                 note=report.note(),
+                refused={str(code): n for code, n in sorted(report.refused.items())},
+                held=round(report.held, 1),
+                left=report.left,
                 line=report.summary_line(),
             )
         return report
@@ -270,17 +296,28 @@ class Crawl:
             )
         self.archive.requeue_failed(MAX_ATTEMPTS, fetched_before=settled)
 
-    def request_stop(self, reason: str = "stop requested") -> None:
+    def request_stop(self, reason: str = "stop requested", *, expected: bool = False) -> None:
         """Stop taking new URLs; fetches in flight get STOP_GRACE seconds, then are abandoned.
-        Asked twice, abandon them at once."""
+        Asked twice, abandon them at once. `expected`: a stop the run was set for (its time
+        limit), not an interruption."""
         if self._stop_requested:
             self._abandon = True
         else:
             self._stop_requested = True
-            self.report.stopped = reason
+            if expected:
+                self.report.time_up = reason
+            else:
+                self.report.stopped = reason
             self._emit("stopped", reason=reason)
         if self._wake is not None:
             self._wake.set()
+
+    def _pace_changed(self, change: PaceChange) -> None:
+        self.report.pace[change.host] = change
+        rate = None if change.rate is None else round(change.rate, 2)
+        self._emit(
+            "pace", host=change.host, rate=rate, reason=change.reason, hold=round(change.hold, 2)
+        )
 
     def stop_on_signal(self, signum: int) -> None:
         self._signal = self._signal or signum
@@ -555,7 +592,12 @@ class Crawl:
             stored=stored,
         )
         if result.outcome != "disallowed":
-            self._recent.append((outcome in FAILING, f"{outcome}: {cause}"))
+            failing = outcome in FAILING
+            self._recent.append((failing, f"{outcome}: {cause}"))
+            if page.entry.source == "seed":
+                self._seeds.append((failing, f"{outcome}: {cause}"))
+            if not failing:
+                self._answered_at = time.monotonic()
             self._watch_failures()
         # Counting the frontier costs a query: a terminal needs it a few times a second at most.
         if self.progress is not None and time.monotonic() >= self._next_progress:
@@ -609,18 +651,30 @@ class Crawl:
 
     def _watch_failures(self) -> None:
         """Stop when the share of failures over the last `failure_window` fetches reaches
-        `failure_share`: the site is refusing or failing us, going on would only hammer it."""
+        `failure_share`, or when the site has given no page for `give_up_after`: the site is
+        refusing or failing us, going on would only hammer it."""
         settings = self.config.crawl
-        if self.report.stopped_early or len(self._recent) < settings.failure_window:
+        if self.report.stopped_early:
             return
         failing = [cause for failed, cause in self._recent if failed]
-        if len(failing) >= settings.failure_share * len(self._recent):
-            self.report.stopped_early = (
+        silent = time.monotonic() - self._answered_at
+        if silent >= settings.give_up_seconds and self._recent and self._recent[-1][0]:
+            reason = (
+                f"no page from the site for {silent:.0f} s "
+                f"(give_up_after {settings.give_up_after}): {_tally(failing)}"
+            )
+        elif len(self._recent) >= settings.failure_window and len(failing) >= (
+            settings.failure_share * len(self._recent)
+        ):
+            reason = (
                 f"{len(failing)} of the last {len(self._recent)} fetches failed ({_tally(failing)})"
             )
-            self._emit("stopped", reason=self.report.stopped_early)
-            if self._wake is not None:
-                self._wake.set()
+        else:
+            return
+        self.report.stopped_early = reason
+        self._emit("stopped", reason=reason)
+        if self._wake is not None:
+            self._wake.set()
 
     def _judge(self) -> None:
         """The run's exit status: site failing (5) over alarm (4) over signal over done (0)."""
@@ -634,6 +688,10 @@ class Crawl:
                 report.stopped_early = (
                     f"{len(failing)} of {len(judged)} fetches failed ({_tally(failing)})"
                 )
+        if not report.stopped_early and self._seeds and all(failed for failed, _ in self._seeds):
+            # Without its entry points a run sees nothing new, whatever else it fetched.
+            causes = [cause for _, cause in self._seeds]
+            report.stopped_early = f"every entry point failed ({_tally(causes)})"
         new = report.counts["new"]
         share = self._incomplete_articles / new if new else 0.0
         if share > settings.alarm_missing_share:
@@ -699,6 +757,10 @@ class SharedPace:
     def started(self, host: str, spacing: float, late: float) -> None:
         if late > LATE_START:
             self.archive.push_turn(host, spacing)
+
+    def hold(self, host: str, seconds: float) -> None:
+        # No turn before `seconds` from now, for any crawl: what push_turn does for a late one.
+        self.archive.push_turn(host, seconds)
 
 
 class Unwritten:

@@ -1,5 +1,8 @@
 """`newsarchive audit`: what the sitemaps list for a period against what the archive holds, and
-articles per day so that gaps stand out."""
+articles per day so that gaps stand out.
+
+Exit statuses: 0 done, 2 bad usage, 5 no sitemap could be read (the site down or refusing us).
+"""
 
 from __future__ import annotations
 
@@ -49,6 +52,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--plot: folder {plot.parent} does not exist")
     with Archive.open(config.store.url) as archive:
         listing = asyncio.run(listed_in_sitemaps(config, window))
+        if listing.unreachable:
+            # An empty month would read as "nothing missing": say the site was out of reach.
+            print(f"newsarchive: audit read no sitemap: {listing.unreadable[0]}", file=sys.stderr)
+            return status.STOPPED
         report = audit(archive, listing, window)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False))

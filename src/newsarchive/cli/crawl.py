@@ -1,7 +1,8 @@
 """`newsarchive crawl`: discover, fetch, archive, parse, store; a summary at the end.
 
-Exit statuses (CLI.md): 0 done, 4 health alarm, 5 stopped early (the site kept failing), 75 another
-crawl holds the archive, 128+N stopped by signal N (130 SIGINT, 143 SIGTERM).
+Exit statuses (CLI.md): 0 done (also at the time limit), 4 health alarm, 5 stopped early (the site
+could not be reached, kept refusing or failing), 75 another crawl holds the archive, 128+N stopped
+by signal N (130 SIGINT, 143 SIGTERM).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ..budget import FINDING
 from ..config import Config, parse_duration
 from ..crawl import Crawl, CrawlOptions, CrawlReport, Event, EventSink, install_signal_handlers
 from ..discover import DateWindow
+from ..fetch import PaceChange
 from ..site import HANOI, hanoi_time
 from ..store import Archive, CrawlLocked
 from ..warc import WarcWriter, open_warc_writer
@@ -125,9 +127,10 @@ async def _crawl(
 
         def progress(url: str, report: CrawlReport, pending: int) -> None:
             c = report.counts
+            paces = "".join(f" · {pace_text(change)}" for change in report.pace.values())
             line.show(
                 f"fetched {c['fetched']} · new {c['new']} · updated {c['updated']} · "
-                f"failed {c['failed']} · {pending} to go · {url}"
+                f"failed {c['failed']} · {pending} to go{paces} · {url}"
             )
 
         on_fetch = warc.record if warc is not None else None
@@ -155,8 +158,16 @@ def _print_summary(report: CrawlReport, *, to_stderr: bool, max_pages: int = 0) 
         print(f"  {count:>5}  {cause}")
     if max_pages:
         print(_budget_line(report, max_pages))
+    if report.refused:
+        shown = ", ".join(f"{code} ×{n}" for code, n in sorted(report.refused.items()))
+        print(f"refused: {shown}; waited {report.held:.0f} s on them")
+    for change in report.pace.values():
+        print(f"pace: {pace_text(change)}")
     if report.abandoned:
         print(f"abandoned: {report.abandoned} fetches in flight, left for the next run")
+    if report.time_up:
+        # Expected, not a problem: said on stdout, which cron does not mail.
+        print(f"{report.time_up}; {report.left} pages left for the next run")
     if report.read_generically:
         n = report.read_generically
         print(
@@ -183,6 +194,12 @@ def _budget_line(report: CrawlReport, max_pages: int) -> str:
         f"--max-pages {max_pages} went to {sum(finding.values())} pages that list articles "
         f"({listed + '; ' if listed else ''}at most half of it) and {articles} to articles"
     )
+
+
+def pace_text(change: PaceChange) -> str:
+    """`kinhtedothi.vn 3.1 req/s (slowing: 429 at 3.7 req/s)`."""
+    rate = "no limit" if change.rate is None else f"{change.rate:.2g} req/s"
+    return f"{change.host} {rate} ({change.reason})"
 
 
 def _json_line(event: Event) -> None:

@@ -15,7 +15,8 @@ RETRY_STATUSES = frozenset({408, 429}) | frozenset(range(500, 600))
 
 
 def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds a Retry-After header asks for (delta-seconds or an HTTP date); None if unusable."""
+    """Seconds a Retry-After header asks for (delta-seconds or an HTTP date, 0 for a date
+    passed); None if unusable: empty, negative, a fraction, words."""
     if value is None:
         return None
     value = value.strip()
@@ -37,9 +38,10 @@ def header_value(headers: Iterable[tuple[str, str]], name: str) -> str | None:
 
 
 class BackoffOrRetryAfter(wait_base):
-    """`base * 2**n` plus up to half again as jitter, or the server's Retry-After if longer.
+    """The server's Retry-After when it sent a usable one (its word: no more, no less), else
+    `base * 2**n` plus up to half again as jitter.
 
-    Both are capped at `maximum`: a server asking for an hour gets `maximum`, and
+    Both are capped at `maximum`: a server asking for a day gets `maximum`, and
     the retry that follows is still bounded by `retries`, so a run never stalls on one URL.
     The jitter only lengthens the wait, so concurrent retries spread out without any
     retrying sooner than the nominal backoff.
@@ -56,7 +58,7 @@ class BackoffOrRetryAfter(wait_base):
         if outcome is not None and not outcome.failed:
             asked = retry_after_seconds(header_value(_headers_of(outcome.result()), "retry-after"))
             if asked is not None:
-                wait = max(wait, asked)
+                wait = asked
         return min(wait, self.maximum)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -12,14 +14,14 @@ from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import httpx
-from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt
+from tenacity import AsyncRetrying, RetryCallState, retry_if_result
 
 from ..config import FetchSettings
 from .backoff import RETRY_STATUSES, BackoffOrRetryAfter, header_value, retry_after_seconds
 from .body import ACCEPT_ENCODING, BodyTooLarge, BodyUndecodable, read_capped
 from .hosts import AllowedHosts, netloc_of
-from .pacing import PRESSURE_STATUSES, HostGate, HostPacer
-from .result import FetchResult, Outcome, outcome_of
+from .pacing import PRESSURE_STATUSES, HostGate, HostPacer, PaceChange, Pressure
+from .result import FetchResult, Outcome, Reach, outcome_of
 from .robots import RobotsFile, RobotsRules
 
 MAX_REDIRECTS = 10
@@ -108,8 +110,12 @@ class Fetcher:
             transport=transport,
         )
         self._slots = asyncio.Semaphore(settings.concurrency)
+        self.reach = Reach()
         self._pacer = HostPacer(
-            step=settings.backoff_base, ceiling=settings.backoff_max, slow=settings.slow_response
+            step=settings.backoff_base,
+            ceiling=settings.backoff_max,
+            slow=settings.slow_response,
+            alone=before_request is None,
         )
         # robots.txt groups name the product token: "newsarchive" of "newsarchive/0.1".
         token = settings.user_agent.split("/")[0].strip() or settings.user_agent
@@ -129,6 +135,20 @@ class Fetcher:
     async def aclose(self) -> None:
         await self._client.aclose()
 
+    @property
+    def pressure(self) -> Pressure:
+        """The 429s and 503s received so far, and the seconds hosts were held for them."""
+        return self._pacer.pressure
+
+    def watch_pace(self, on_pace: Callable[[PaceChange], None] | None) -> None:
+        """Be told from now on when the pace to a host changes, and why."""
+        self._pacer.on_change = on_pace
+
+    def rate(self, netloc: str) -> float | None:
+        """Requests a second `netloc` is paced at now (the configured delay at least); None
+        when nothing limits it."""
+        return self._pacer.rate(netloc, self._settings.delay)
+
     async def fetch(
         self, url: str, *, etag: str | None = None, last_modified: str | None = None
     ) -> FetchResult:
@@ -141,7 +161,9 @@ class Fetcher:
         if self._robots is not None:
             refusal = await self._robots.refusal(url, netloc)
             if refusal is not None:
-                return FetchResult.unanswered(url, "disallowed", refusal, started)
+                # robots.txt out of reach says nothing of the page: a failure, tried again later.
+                outcome: Outcome = "failed" if self._robots.unavailable(netloc) else "disallowed"
+                return FetchResult.unanswered(url, outcome, refusal, started)
 
         headers: dict[str, str] = {}
         if etag:
@@ -222,17 +244,28 @@ class Fetcher:
             # as much as the rest of our layer. So tenacity takes over from the first reply
             # on, handed it as its own attempt 1: waits and counts are its own as ever.
             first: _Reply | None = reply
+            settings = self._settings
+            tries = settings.retries + 1
+            promised = 0  # refusals that named a later time to come back (Retry-After > 0)
 
             async def attempt() -> _Reply:
-                nonlocal first
+                nonlocal first, promised
                 if first is None:
-                    return await self._attempt(url, netloc, headers, tally)
-                replayed, first = first, None
-                return replayed
+                    got = await self._attempt(url, netloc, headers, tally)
+                else:
+                    got, first = first, None
+                if got.status in PRESSURE_STATUSES:
+                    asked = retry_after_seconds(header_value(got.headers, "retry-after"))
+                    promised += asked is not None and asked > 0
+                return got
 
-            settings = self._settings
+            def out_of_tries(state: RetryCallState) -> bool:
+                # A refusal naming when to come back is the server's promise, not a failure: it
+                # costs no try, up to as many again as `retries` gives.
+                return state.attempt_number - min(promised, tries) >= tries
+
             retrying = AsyncRetrying(
-                stop=stop_after_attempt(settings.retries + 1),
+                stop=out_of_tries,
                 wait=BackoffOrRetryAfter(settings.backoff_base, settings.backoff_max),
                 retry=retry_if_result(_is_retryable),
                 # Out of tries: hand back the last reply; its status or error becomes the cause.
@@ -250,23 +283,34 @@ class Fetcher:
         # The slot is taken before the pacing wait: a request then starts the moment its
         # turn comes, so start-to-start spacing holds whatever the other tasks do.
         async with self._slots:
-            await self._pacer.wait_turn(netloc, interval)
+            ticket = await self._pacer.wait_turn(netloc, interval)
             sent = _Sending(time.monotonic())
             gate = None
             if self._gate is not None:
                 gate = self._gated(self._gate, netloc, self._pacer.spacing(netloc, interval), sent)
             reply = await self._request(url, headers, tally, gate)
+            if reply.status is not None:
+                self.reach.answered += 1
+            elif reply.error is not None:
+                self.reach.unanswered[reply.error] += 1
             # What the answer says of the host's load paces the next requests to it. (The
             # pacer heeds a Retry-After only on a pressure status: only then is it looked for.)
-            retry_after = None
+            retry_after = unreadable = None
             if reply.status in PRESSURE_STATUSES:
-                retry_after = retry_after_seconds(header_value(reply.headers, "retry-after"))
+                asked = header_value(reply.headers, "retry-after")
+                retry_after = retry_after_seconds(asked)
+                if asked is not None and retry_after is None:
+                    # The server asked for a wait but not how long: backoff_base, our choice.
+                    retry_after, unreadable = self._settings.backoff_base, asked
+                if retry_after is not None and self._gate is not None:
+                    # Every crawl sharing the archive holds too, not only this one.
+                    self._gate.hold(netloc, min(retry_after, self._settings.backoff_max))
             self._pacer.observe(
-                netloc,
-                interval,
+                ticket,
                 status=reply.status,
                 elapsed=time.monotonic() - sent.at,
                 retry_after=retry_after,
+                unreadable=unreadable,
             )
         return reply
 
@@ -396,9 +440,27 @@ def _timeout_cause(exc: httpx.TimeoutException) -> str:
 
 def _transport_cause(exc: httpx.TransportError, *, mid_body: bool) -> str:
     if isinstance(exc, httpx.ConnectError):
+        # What failed, told by the error underneath: name lookup, no listener, TLS.
+        for cause in _chain(exc):
+            if isinstance(cause, socket.gaierror):
+                return f"DNS lookup failed: {_one_line(cause)}"
+            if isinstance(cause, ConnectionRefusedError):
+                return "connection refused"
+            if isinstance(cause, ssl.SSLError):
+                return f"TLS handshake failed: {_one_line(cause)}"
         return f"connection failed: {_one_line(exc)}"
     where = "connection lost mid-body" if mid_body else "connection lost"
     return f"{where}: {_one_line(exc)}"
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """`exc` and the errors it was raised from or during, outermost first."""
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
 
 
 def _one_line(exc: BaseException) -> str:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -61,6 +62,15 @@ class FetchResult:
             attempts=0,
             error=error,
         )
+
+
+@dataclass
+class Reach:
+    """Whether the hosts could be reached at all: requests answered (any status), and the
+    causes of those that got no answer (connection refused, DNS lookup failed, ...)."""
+
+    answered: int = 0
+    unanswered: Counter[str] = field(default_factory=Counter)
 
 
 def outcome_of(status: int, body: bytes) -> Outcome:

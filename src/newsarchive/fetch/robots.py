@@ -58,6 +58,11 @@ class RobotsRules:
             return None
         return "disallowed by robots.txt"
 
+    def unavailable(self, netloc: str) -> bool:
+        """Whether robots.txt of `netloc` could not be had (every URL of it refused for now)."""
+        rules = self._rules.get(netloc)
+        return rules is not None and rules.unavailable is not None
+
     def crawl_delay(self, netloc: str) -> float:
         """The Crawl-delay robots.txt asks of our token for `netloc` (0 when none or unknown)."""
         rules = self._rules.get(netloc)
