@@ -254,6 +254,22 @@ class ArticleRevisionRow(Base):
     raw_page_id: Mapped[int | None] = mapped_column(ForeignKey("raw_page.id"), index=True)
 
 
+class ReparseRunRow(Base):
+    """A re-parse of the archive (`reparse`), kept so that one stopped part way resumes: which
+    articles it reads (`options`), with which parser, how far it got and what it found so far.
+    Every chosen article with an id up to `done_through` has been read and written."""
+
+    __tablename__ = "reparse_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    options: Mapped[str] = mapped_column(Text)  # JSON object: layout, version_below, since
+    parser_version: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UTCTimestamp)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCTimestamp)  # None: stopped, or running
+    done_through: Mapped[int] = mapped_column(Integer)  # an article id; 0 before the first
+    report: Mapped[str] = mapped_column(Text)  # JSON: the counts of the articles read so far
+
+
 # The full-text index is made by the migrations but not modelled here: on SQLite an FTS5
 # virtual table and its shadow tables, on PostgreSQL a table of tsvectors (search_pg).
 FULL_TEXT_TABLES = ("article_fts", "article_search")

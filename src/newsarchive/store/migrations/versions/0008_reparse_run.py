@@ -1,0 +1,40 @@
+"""Re-parses that resume: `reparse_run`.
+
+A re-parse of a large archive takes long enough to be stopped (Ctrl-C, a reboot); the row of
+each keeps its options, its parser version and the article id up to which it has read and
+written every chosen article, in the same transactions as the articles, so that running it
+again goes on from there.
+
+Revision ID: 0008
+Revises: 0007
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0008"
+down_revision: str | None = "0007"
+branch_labels: str | None = None
+depends_on: str | None = None
+
+TIMESTAMP = sa.String(32)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "reparse_run",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("options", sa.Text(), nullable=False),
+        sa.Column("parser_version", sa.String(64), nullable=False),
+        sa.Column("started_at", TIMESTAMP, nullable=False),
+        sa.Column("finished_at", TIMESTAMP, nullable=True),
+        sa.Column("done_through", sa.Integer(), nullable=False),
+        sa.Column("report", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_reparse_run"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("reparse_run")
