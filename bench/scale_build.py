@@ -18,12 +18,11 @@ other. A build stops, leaving what it wrote, when the disk holds less than SCALE
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -31,7 +30,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from newsarchive.config import CrawlSettings
-from newsarchive.prepare import Prepared, prepare
+from newsarchive.prepare import prepare
 from newsarchive.store import Archive, Fetched, RawPage
 
 from .generate import GENERATOR_VERSION, Replica
@@ -92,12 +91,9 @@ def ensure_database(url: str) -> None:
         admin.dispose()
 
 
-Batch = list[tuple[Fetched, Fetched]]  # each article with its page, and without
-
-
-def fetches(first: int, last: int) -> Iterator[Batch]:
-    """Articles `first` to `last` (excluded) of the sequence, in batches: each as a prepared
-    fetch with its page, and (where no engine keeps its page) without."""
+def fetches(engine: str, first: int, last: int) -> Iterator[list[Fetched]]:
+    """Articles `first` to `last` (excluded) of the sequence, in batches of prepared fetches,
+    each with its page where `engine` keeps it (`keeps_raw`)."""
     number = first
     while number < last:
         part = number // PART
@@ -105,14 +101,13 @@ def fetches(first: int, last: int) -> Iterator[Batch]:
         end = min(last, (part + 1) * PART)
         while number < end:
             upto = min(end, number + BATCH)
-            yield [_fetch(site, n - part * PART, n) for n in range(number, upto)]
+            yield [_fetch(site, engine, n - part * PART, n) for n in range(number, upto)]
             number = upto
 
 
-def _fetch(site: Replica, index: int, number: int) -> tuple[Fetched, Fetched]:
+def _fetch(site: Replica, engine: str, index: int, number: int) -> Fetched:
     article = site.article(index)
-    kept = any(keeps_raw(engine, number) for engine in ("sqlite", "postgresql"))
-    body = site.page(index) if kept else b""
+    body = site.page(index) if keeps_raw(engine, number) else b""
     raw = RawPage(
         url=article.url,
         fetch_url=article.url,
@@ -123,20 +118,7 @@ def _fetch(site: Replica, index: int, number: int) -> tuple[Fetched, Fetched]:
         body=body,
         fetched_at=_START + timedelta(seconds=number),
     )
-    whole = Fetched(raw, article, "article", prepared=prepare(body, article))
-    ready = _given(whole.prepared)
-    bare = Fetched(
-        replace(raw, body=b""),
-        article,
-        "article",
-        prepared=Prepared(None, ready.content_hash, ready.folded),
-    )
-    return whole, bare
-
-
-def _given(value: Prepared | None) -> Prepared:
-    assert value is not None
-    return value
+    return Fetched(raw, article, "article", prepared=prepare(body, article))
 
 
 def _check_room(folder: Path) -> None:
@@ -149,54 +131,32 @@ def _check_room(folder: Path) -> None:
 Progress = Callable[[str], None]
 
 
-def grow(
-    targets: list[Engine], size: int, room: Path, *, progress: Progress = print
-) -> dict[str, int]:
-    """Grow every engine's archive to `size` articles (those holding more are left as they
-    are); the articles each holds at the end. DiskFull when `room`'s disk runs short."""
-    held: dict[str, int] = {}
-    archives = {}
-    try:
-        for engine in targets:
-            ensure_database(engine.url)
-            archives[engine.name] = Archive.open(engine.url)
-            held[engine.name] = archives[engine.name].article_count()
-        start = min(held.values(), default=size)
-        began, last_said = time.perf_counter(), 0.0
-        for batch in fetches(start, size):
+def grow(engine: Engine, size: int, room: Path, *, progress: Progress = print) -> int:
+    """Grow the engine's archive to `size` articles (one holding more is left as it is); the
+    articles it holds at the end. DiskFull when `room`'s disk runs short."""
+    ensure_database(engine.url)
+    with Archive.open(engine.url) as archive:
+        held = start = archive.article_count()
+        began, last_said = time.perf_counter(), time.perf_counter()
+        for batch in fetches(engine.name, held, size):
             _check_room(room)
-            first = batch[0][0].raw.fetched_at - _START
-            number = int(first.total_seconds())
-            for name, archive in archives.items():
-                if held[name] <= number:
-                    archive.record_fetches(
-                        [
-                            whole if keeps_raw(name, number + i) else bare
-                            for i, (whole, bare) in enumerate(batch)
-                        ]
-                    )
-                    held[name] = number + len(batch)
+            archive.record_fetches(batch)
+            held += len(batch)
             now = time.perf_counter()
-            if now - last_said > 30:
-                done = number + len(batch) - start
-                rate = done / (now - began)
-                left = (size - number - len(batch)) / rate if rate else 0
-                counts = ", ".join(f"{n} {c:,}" for n, c in held.items())
-                progress(f"  build to {size:,}: {counts} ({rate:,.0f} articles/s, {left / 60:.0f} min left)")
+            if now - last_said > 60:
+                rate = (held - start) / (now - began)
+                left = (size - held) / rate / 60
+                progress(
+                    f"  {engine.name}: {held:,} of {size:,} ({rate:,.0f}/s, {left:.0f} min left)"
+                )
                 last_said = now
-    finally:
-        for archive in archives.values():
-            archive.close()
-    return held
+        return held
 
 
-def held_counts(targets: list[Engine]) -> dict[str, int]:
-    found = {}
-    for engine in targets:
-        ensure_database(engine.url)
-        with Archive.open(engine.url) as archive:
-            found[engine.name] = archive.article_count()
-    return found
+def held_count(engine: Engine) -> int:
+    ensure_database(engine.url)
+    with Archive.open(engine.url) as archive:
+        return archive.article_count()
 
 
 def main() -> None:
@@ -208,8 +168,9 @@ def main() -> None:
     parser.add_argument("--to", type=int, required=True)
     args = parser.parse_args()
     CACHE.mkdir(parents=True, exist_ok=True)
-    held = grow(engines(CACHE), args.to, CACHE, progress=lambda line: print(line, flush=True))
-    print(json.dumps(held))
+    for engine in engines(CACHE):
+        held = grow(engine, args.to, CACHE, progress=lambda line: print(line, flush=True))
+        print(f"{engine.name}: {held:,} articles")
 
 
 if __name__ == "__main__":
