@@ -34,7 +34,7 @@ from pathlib import Path
 from newsarchive.record import Article, Image, Related
 from newsarchive.site import HANOI
 
-from .common import FIXTURES, fixture_articles
+from .common import FIXTURES, FixtureArticle, fixture_articles
 
 GENERATOR_VERSION = "2"  # bump when pages change, so cached sites are made again
 SITE = "https://kinhtedothi.vn"
@@ -361,6 +361,21 @@ class Replica:
             _write(root / "sitemaps" / f"{month}.xml", "\n".join(urls) + "\n")
         index.append("</sitemapindex>")
         _write(root / "sitemap.xml", "\n".join(index) + "\n")
+
+
+def real_size_pages(count: int, seed: int = 13) -> list[FixtureArticle]:
+    """`count` generated article pages (of a replica of twice as many: their teasers and links
+    reach further), each with the record it must give, as the benchmarks take pages."""
+    site = Replica(2 * count, seed)
+    return [
+        FixtureArticle(
+            f"generated-{spec.layout}-{spec.number}",
+            site.page(spec.index),
+            site.article(spec.index).to_dict(),
+            spec.url,
+        )
+        for spec in site.specs[::2][:count]
+    ]
 
 
 def cached_site(count: int, cache: Path, seed: int = 7) -> Path:

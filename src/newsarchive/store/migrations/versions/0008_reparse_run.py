@@ -1,9 +1,12 @@
-"""Re-parses that resume: `reparse_run`.
+"""Re-parses that resume: `reparse_run`; `raw_body.size` indexed.
 
 A re-parse of a large archive takes long enough to be stopped (Ctrl-C, a reboot); the row of
 each keeps its options, its parser version and the article id up to which it has read and
 written every chosen article, in the same transactions as the articles, so that running it
 again goes on from there.
+
+`stats` sums the bodies' sizes from an index on `raw_body.size`: read from the table, on SQLite,
+each row's size lies past its compressed body (5 s over 73,000 real-sized pages).
 
 Revision ID: 0008
 Revises: 0007
@@ -34,7 +37,9 @@ def upgrade() -> None:
         sa.Column("report", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_reparse_run"),
     )
+    op.create_index("ix_raw_body_size", "raw_body", ["size"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_raw_body_size", table_name="raw_body")
     op.drop_table("reparse_run")
