@@ -26,7 +26,6 @@ from typing import Any
 
 from .parse import NotAnArticle, parse_article
 from .parse import article as parser
-from .prepare import content_hash
 from .record import Article
 from .store import Archive
 from .store.reparse import ArticleCapture, Reread
@@ -210,12 +209,17 @@ def _in_pool(
 
 
 def read_chunk(archive: Archive, chunk: Sequence[ArticleCapture]) -> list[Read]:
-    """Each capture of `chunk` read again from its body in the archive."""
+    """Each capture of `chunk` read again from its body in the archive, and its record set
+    beside the one stored (so that the writer rewrites only those that differ)."""
     bodies = archive.packed_bodies([capture.raw_page_id for capture in chunk])
-    return [_read(capture, zlib.decompress(bodies[capture.raw_page_id])) for capture in chunk]
+    stored = archive.articles_by_id([capture.article_id for capture in chunk])
+    return [
+        _read(capture, zlib.decompress(bodies[capture.raw_page_id]), stored.get(capture.article_id))
+        for capture in chunk
+    ]
 
 
-def _read(capture: ArticleCapture, body: bytes) -> Read:
+def _read(capture: ArticleCapture, body: bytes, stored: Article | None) -> Read:
     try:
         article = parse_article(body, capture.page_url)
     except NotAnArticle as exc:
@@ -223,7 +227,14 @@ def _read(capture: ArticleCapture, body: bytes) -> Read:
     except Exception as exc:
         # A bug of the parser on one page costs that page, never a re-parse of a million.
         return Read(error=f"parser error: {type(exc).__name__}: {exc}")
-    return Read(article, same=content_hash(article) == capture.content_hash)
+    return Read(article, same=stored is not None and _content(stored) == _content(article))
+
+
+def _content(article: Article) -> dict[str, Any]:
+    """The record but for the version of the parser that read it."""
+    found = article.to_dict()
+    del found["parser_version"]
+    return found
 
 
 _reader: Archive | None = None  # a reading process's own connection to the archive

@@ -331,6 +331,15 @@ class Archive:
             row = session.scalars(select(ArticleRow).where(_key(url_or_id))).one_or_none()
             return None if row is None else articles.load_articles(session, [row])[0]
 
+    def articles_by_id(self, ids: Sequence[int]) -> dict[int, Article]:
+        """The records as stored of the articles `ids` that exist, read together."""
+        with self._read() as session:
+            rows = list(session.scalars(select(ArticleRow).where(ArticleRow.id.in_(ids))))
+            return {
+                row.id: article
+                for row, article in zip(rows, articles.load_articles(session, rows), strict=True)
+            }
+
     def article_count(self) -> int:
         with self._read() as session:
             return int(session.scalar(select(func.count()).select_from(ArticleRow)) or 0)
@@ -445,7 +454,7 @@ class Archive:
         done: bool = False,
     ) -> None:
         """Records read again from their captures, `(article id, record, same)` where `same`
-        says the record's content hash is the stored one, written in one transaction with how
+        says the record is the one stored, written in one transaction with how
         far their re-parse got: every chosen article up to `done_through` read, and what it
         found (`report`, told what happened to each of `read`)."""
         with self._write() as session:

@@ -33,7 +33,6 @@ class ArticleCapture:
     raw_page_id: int
     layout: str
     parser_version: str
-    content_hash: str  # of the stored record: the same from the parser, nothing to rewrite
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +57,6 @@ def article_captures(
             ArticleRow.raw_page_id,
             ArticleRow.layout,
             ArticleRow.parser_version,
-            ArticleRow.content_hash,
         )
         .join(RawPageRow, RawPageRow.id == ArticleRow.raw_page_id)
         .where(
@@ -71,10 +69,8 @@ def article_captures(
     if layout is not None:
         query = query.where(ArticleRow.layout == layout)
     return [
-        ArticleCapture(article_id, url, page_url, raw_page_id, layout, version, digest)
-        for article_id, url, page_url, raw_page_id, layout, version, digest in session.execute(
-            query
-        )
+        ArticleCapture(article_id, url, page_url, raw_page_id, layout, version)
+        for article_id, url, page_url, raw_page_id, layout, version in session.execute(query)
         if raw_page_id is not None
     ]
 
