@@ -4,9 +4,12 @@ and the archive readable all along."""
 
 from __future__ import annotations
 
+import signal
 import sqlite3
+import subprocess
 import sys
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -115,7 +118,9 @@ def test_progress_counts_up_to_every_article_chosen(spoiled: Path) -> None:
     calls: list[tuple[int, int]] = []
     with Archive.open(f"sqlite:///{spoiled}") as archive:
         rereading.reparse(
-            archive, workers=2, progress=lambda report, total: calls.append((report.considered, total))
+            archive,
+            workers=2,
+            progress=lambda report, total: calls.append((report.considered, total)),
         )
     assert {total for _, total in calls} == {ARTICLES}
     counts = [read for read, _ in calls]
@@ -156,3 +161,25 @@ def test_reparse_refuses_a_negative_number_of_workers(
 ) -> None:
     assert cli(["reparse", "--db", f"sqlite:///{spoiled}", "--workers", "-1"]) == 2
     assert "--workers" in capsys.readouterr().err
+
+
+def test_ctrl_c_stops_the_command_cleanly_and_running_it_again_goes_on(spoiled: Path) -> None:
+    command = [sys.executable, "-m", "newsarchive", "reparse", "--db", f"sqlite:///{spoiled}"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        with sqlite3.connect(spoiled, timeout=30) as conn:
+            found = conn.execute("SELECT max(done_through) FROM reparse_run").fetchone()
+        if found and found[0]:  # the first chunk is written: stop it there
+            process.send_signal(signal.SIGINT)
+            break
+        time.sleep(0.01)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "stopped before the end" in err
+    first = int(out.split()[3])  # "changed N of M"
+    assert 0 < first < ARTICLES
+    again = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert f"went on from a re-parse stopped after {first} articles" in again.stderr
+    assert again.stdout.splitlines()[0] == f"changed {len(SPOILED)} of {ARTICLES}"
