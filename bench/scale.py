@@ -88,6 +88,7 @@ def main() -> None:
     elif targets:
         run_engine(targets[0], sizes, out)
     Results.write(out)
+    print((out / "scale.md").read_text("utf-8"))
     say(f"wrote {out / 'scale.json'} and {out / 'scale.md'}")
 
 
