@@ -308,7 +308,7 @@ def load_articles(session: Session, rows: Sequence[ArticleRow]) -> list[Article]
             select(table)
             .where(table.c.article_id.in_(ids))
             .order_by(table.c.article_id, table.c.position)
-        ):
+        ).all():  # one fetch of every row: iterating fetches them one by one
             found[part.article_id].append(part)
         parts[model] = found
     return [
