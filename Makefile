@@ -39,6 +39,14 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+# The whole site (bench/scale.py): archives of 100,000, 300,000 and 1,000,000 generated articles
+# on SQLite and PostgreSQL, built once under bench/.cache (an hour or more) and measured; writes
+# bench/scale.md and bench/scale.json. SCALE_SIZES=20000,50000 for a quicker run.
+.PHONY: bench-scale
+
+bench-scale: $(STAMP)
+	nice $(BIN)/python -m bench.scale
+
 # The reliability suite with its longer variants (more articles, kills and fuzzed inputs); its
 # counts go into docs/reliability.md.
 RELIABILITY_FIGURES := build/reliability.json

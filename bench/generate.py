@@ -34,9 +34,9 @@ from pathlib import Path
 from newsarchive.record import Article, Image, Related
 from newsarchive.site import HANOI
 
-from .common import FIXTURES, fixture_articles
+from .common import FIXTURES, FixtureArticle, fixture_articles
 
-GENERATOR_VERSION = "1"  # bump when pages change, so cached sites are made again
+GENERATOR_VERSION = "2"  # bump when pages change, so cached sites are made again
 SITE = "https://kinhtedothi.vn"
 FIRST_DAY = datetime(2015, 1, 1, tzinfo=HANOI)
 LAST_DAY = datetime(2025, 12, 31, 23, 59, tzinfo=HANOI)
@@ -128,6 +128,7 @@ class Spec:
     """One generated article: everything its page shows."""
 
     index: int
+    number: int  # the site's number for it: `first` + index (see `Replica`)
     layout: str
     path: str
     title: str
@@ -148,17 +149,21 @@ class Spec:
 
     @property
     def site_id(self) -> str | None:
-        return None if self.layout == "B" else str(300000 + self.index)
+        return None if self.layout == "B" else str(300000 + self.number)
 
 
 class Replica:
-    """`count` generated articles, oldest first, the same for the same `seed`."""
+    """`count` generated articles, oldest first, the same for the same `seed`. `first`: the
+    number of the first (in URLs and site ids), so that replicas made one part at a time
+    (bench/scale.py) add up to one site without a URL twice."""
 
-    def __init__(self, count: int, seed: int = 7) -> None:
+    def __init__(self, count: int, seed: int = 7, first: int = 0) -> None:
         self.count = count
         self.seed = seed
+        self.first = first
         self.material = Material.from_fixtures()
         self.specs = self._make_specs()
+        self._teasers: dict[int, str] = {}
 
     # -- the articles ----------------------------------------------------------------------
 
@@ -184,8 +189,9 @@ class Replica:
         place = rng.choice(PLACES)
         title = _title(rng.choice(m.titles), place, moment.year, rng)
         slug = slugify(title)[:80].strip("-")
-        site_id = 300000 + index
-        path = {"A": f"/{slug}-{site_id}.html", "B": f"/{slug}-b{index}.html"}.get(
+        own_number = self.first + index
+        site_id = 300000 + own_number
+        path = {"A": f"/{slug}-{site_id}.html", "B": f"/{slug}-b{own_number}.html"}.get(
             layout, f"/{slug}.{site_id}.html"
         )
         paragraphs = [_redraw_numbers(p, rng) for p in rng.sample(m.paragraphs, rng.randint(4, 9))]
@@ -214,6 +220,7 @@ class Replica:
             updated = moment + timedelta(minutes=rng.randint(5, 600), seconds=rng.randint(0, 59))
         return Spec(
             index=index,
+            number=own_number,
             layout=layout,
             path=path,
             title=title,
@@ -268,7 +275,41 @@ class Replica:
     def page(self, index: int) -> bytes:
         spec = self.specs[index]
         render = {"A": _page_a, "B": _page_b, "C": _page_c}[spec.layout]
-        return render(spec, self).encode("utf-8")
+        page = render(spec, self)
+        # What a real article page carries around its story (100 to 250 KB): scripts and
+        # styles in the head, a mega menu, teaser boxes of every section, ad scripts.
+        page = page.replace("</head>", _HEAD_CHROME + "</head>", 1)
+        return page.replace(_FOOTER, self._chrome(spec) + _FOOTER, 1).encode("utf-8")
+
+    def _chrome(self, spec: Spec) -> str:
+        """The boxes below an article: between 20 and 150 teasers of other articles, drawn
+        from the whole site by the article's index, so that no two pages carry the same."""
+        rng = random.Random(self.seed * 1_000_003 + spec.index)
+        wanted = rng.randint(20, 150)
+        boxes = []
+        for number, (path, name) in enumerate(TEASER_BOXES):
+            share = wanted // len(TEASER_BOXES) + (number < wanted % len(TEASER_BOXES))
+            picks = (rng.randrange(self.count) for _ in range(share))
+            teasers = "".join(self._teaser(i) for i in picks)
+            boxes.append(
+                f'<div class="box-category" data-zone="{number}"><h2 class="box-category__title">'
+                f'<a href="{path}">{escape(name)}</a></h2>\n{teasers}</div>\n'
+            )
+        ads = json.dumps({"zone": spec.section[0], "id": spec.number, "ts": _iso(spec.published)})
+        return (
+            _MEGA_MENU
+            + '<section class="home-categories container">\n'
+            + "".join(boxes)
+            + "</section>\n"
+            + f"<script>window.__ADS__ = {ads}; {_AD_SCRIPT}</script>\n"
+        )
+
+    def _teaser(self, index: int) -> str:
+        """Another article as a teaser box shows it (made once per article)."""
+        found = self._teasers.get(index)
+        if found is None:
+            found = self._teasers[index] = _teaser(self.specs[index])
+        return found
 
     def write_site(self, root: Path) -> Path:
         """Write the site under `root` (made anew), ready for `tests/replica.py --root`."""
@@ -320,6 +361,21 @@ class Replica:
             _write(root / "sitemaps" / f"{month}.xml", "\n".join(urls) + "\n")
         index.append("</sitemapindex>")
         _write(root / "sitemap.xml", "\n".join(index) + "\n")
+
+
+def real_size_pages(count: int, seed: int = 13) -> list[FixtureArticle]:
+    """`count` generated article pages (of a replica of twice as many: their teasers and links
+    reach further), each with the record it must give, as the benchmarks take pages."""
+    site = Replica(2 * count, seed)
+    return [
+        FixtureArticle(
+            f"generated-{spec.layout}-{spec.number}",
+            site.page(spec.index),
+            site.article(spec.index).to_dict(),
+            spec.url,
+        )
+        for spec in site.specs[::2][:count]
+    ]
 
 
 def cached_site(count: int, cache: Path, seed: int = 7) -> Path:
@@ -399,11 +455,82 @@ _MENU = '<li><a href="/">Trang chủ</a></li>' + "".join(
     f'<li><a href="{path}">{escape(name)}</a></li>' for path, name in SECTIONS
 )
 
+# -- what surrounds the article on a real page ----------------------------------------------
+
+# Boxes of teasers below the article: each section's, and a few of the home page's (their
+# headings are none of the labels the parser reads as related lists).
+TEASER_BOXES: tuple[tuple[str, str], ...] = (
+    *SECTIONS,
+    ("/tieu-diem/", "Tiêu điểm"),
+    ("/multimedia/", "Multimedia"),
+    ("/podcast/", "Podcast"),
+)
+_TOPICS = (
+    "Quy hoạch", "Giao thông", "Đầu tư", "Doanh nghiệp", "Thị trường", "Tài chính",
+    "Ngân hàng", "Chứng khoán", "Giáo dục", "Y tế", "Môi trường", "Nông thôn mới", "Du lịch",
+    "Ẩm thực", "Di sản", "Sân khấu", "Âm nhạc", "Bóng đá", "Thế giới", "Bạn đọc",
+)  # fmt: skip
+
+
+def _mega_menu() -> str:
+    """Every section with its topics."""
+    columns = "".join(
+        f'<div class="mega-menu__col"><a class="mega-menu__head" href="{path}">{escape(name)}'
+        "</a><ul>"
+        + "".join(
+            f'<li><a href="{path}{slugify(topic)}/" title="{escape(name)} - {escape(topic)}">'
+            f"{escape(topic)}</a></li>"
+            for topic in _TOPICS
+        )
+        + "</ul></div>"
+        for path, name in TEASER_BOXES
+    )
+    return f'<div class="mega-menu" id="mega-menu">{columns}</div>\n'
+
+
+def _script(words: int, seed: int) -> str:
+    """Minified-looking JavaScript: a bundle of the site's (the same on every page)."""
+    rng = random.Random(seed)
+    names = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(1, 9)))
+             for _ in range(150)]  # fmt: skip
+    parts = []
+    for _ in range(words):
+        a, b, c = rng.choice(names), rng.choice(names), rng.choice(names)
+        parts.append(
+            rng.choice(
+                (
+                    f"function {a}({b},{c}){{return {b}.{c}||{rng.randrange(999)}}}",
+                    f"var {a}={b}.{c}({rng.randrange(99999)});",
+                    f'{a}.prototype.{b}=function(){{this.{c}="{rng.choice(names)}"}};',
+                    f"if({a}&&{b}[{rng.randrange(64)}]){{{c}.push({a})}}",
+                )
+            )
+        )
+    return "".join(parts)
+
+
+_MEGA_MENU = _mega_menu()
+_HEAD_CHROME = (
+    f"<style>{_script(200, 1).replace('function', '.c').replace('return', 'margin:0')}</style>\n"
+    f"<script>{_script(900, 2)}</script>\n"
+)
+_AD_SCRIPT = _script(250, 3)
+
+
+def _teaser(spec: Spec) -> str:
+    title = escape(spec.title)
+    return (
+        f'<div class="teaser"><a class="teaser__thumb" href="{spec.path}" title="{title}">'
+        f'<img src="https://static.kinhtedothi.vn/w300/{spec.published:%Y/%m/%d}/{spec.number}.jpg"'
+        f' alt="{title}" loading="lazy"></a><h3 class="teaser__title"><a href="{spec.path}">'
+        f'{title}</a></h3><p class="teaser__summary">{escape(spec.sapo)}</p></div>\n'
+    )
+
 
 def _story(spec: Spec) -> str:
     title = escape(spec.title)
     return f"""<div class="story">
-  <a class="story__thumb" href="{spec.path}" title="{title}"><img src="https://static.kinhtedothi.vn/w300/{spec.published:%Y/%m/%d}/{spec.index}.jpg" alt="{title}" loading="lazy"></a>
+  <a class="story__thumb" href="{spec.path}" title="{title}"><img src="https://static.kinhtedothi.vn/w300/{spec.published:%Y/%m/%d}/{spec.number}.jpg" alt="{title}" loading="lazy"></a>
   <h3 class="story__title"><a href="{spec.path}">{title}</a></h3>
   <div class="story__meta"><span class="story__time">{spec.published:%d/%m/%Y | %H:%M}</span></div>
   <div class="story__summary">Kinhtedothi - {escape(spec.sapo)}</div>

@@ -185,8 +185,8 @@ def test_the_crawl_benchmark_crawls_a_generated_replica_whole(tmp_path: Path) ->
 
 def test_the_crawl_bounds_follow_from_the_cpu_per_page() -> None:
     # 1 s of CPU in the crawl's process and 1 s in its workers over 1,000 pages: 2 ms a page,
-    # so 2 cores allow 1,000 pages/s, as does the crawl's own 1 ms a page; half of a floor of
-    # 2,000 pages/s is 1,000 pages/s, which needs 2 cores / 1,000 = 2 ms a page in all.
+    # so 2 cores allow 1,000 pages/s, as does the crawl's own 1 ms a page; the floor's 0.5 ms
+    # a page puts the bar (3× it) at 1.5 ms a page in all.
     lines = crawl_speed.cpu_bounds(
         {"crawl": 1.0, "workers": 1.0}, 1000, {"loop": 0.25}, 500, floor_rate=2000, cores=2
     )
@@ -195,7 +195,7 @@ def test_the_crawl_bounds_follow_from_the_cpu_per_page() -> None:
     assert "| all | 2.00 | 0.50 |" in lines
     conclusion = lines[-2]
     assert "at most 1,000 pages/s (0.50 of the floor)" in conclusion
-    assert "at most 2.00 ms of CPU a page in all and 1.00 ms in the crawl's own" in conclusion
+    assert "3× the floor's CPU a page, is 1.50 ms of CPU a page in all" in conclusion
     # One core: the cores bound it (500 pages/s), not the crawl's own process.
     one = crawl_speed.cpu_bounds({"crawl": 1.0, "workers": 1.0}, 1000, {}, 1, 2000, cores=1)
     assert "at most 500 pages/s (0.25 of the floor)" in one[-2]

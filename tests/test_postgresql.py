@@ -393,6 +393,11 @@ def test_stats_on_postgresql_count_what_the_records_say(
     lite = json.loads(newsarchive(capsys, "stats", "--json", "--db", archives.sqlite)[1])
     for same in ("by_layout", "by_month", "by_category", "coverage", "raw_bodies", "body_bytes"):
         assert stats[same] == lite[same], same
+    # The size on disk: the database's on PostgreSQL, the file's on SQLite.
+    assert stats["database_bytes"] > stats["compressed_bytes"] and stats["file_bytes"] is None
+    assert lite["database_bytes"] is None and lite["file_bytes"] > 0
+    code, text, _ = newsarchive(capsys, "stats", "--db", archives.pg)
+    assert code == 0 and "database on disk" in text
 
 
 def test_reparse_on_postgresql_restores_a_damaged_record_and_its_search_entry(

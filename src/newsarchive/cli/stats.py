@@ -45,6 +45,7 @@ def stats_json(found: ArchiveStats) -> dict[str, Any]:
         "body_bytes": found.body_bytes,
         "compressed_bytes": found.compressed_bytes,
         "file_bytes": found.file_bytes,
+        "database_bytes": found.database_bytes,
         "last_crawl": None
         if crawl is None
         else {
@@ -84,6 +85,8 @@ def stats_text(found: ArchiveStats) -> str:
     ]
     if found.file_bytes is not None:
         lines.append(f"  archive file       {_size(found.file_bytes)}")
+    if found.database_bytes is not None:
+        lines.append(f"  database on disk   {_size(found.database_bytes)}")
     lines += ["", "last crawl"]
     crawl = found.last_crawl
     if crawl is None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import ColumnElement, Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -41,7 +41,7 @@ from .frontier import BackfillWindow, Candidate, FrontierEntry
 from .history import Version
 from .lock import CrawlLease
 from .models import ArticleRow
-from .reparse import ArticleCapture, Reread
+from .reparse import ArticleCapture, ReparseState, Reread
 from .search import SearchHit
 from .stats import ArchiveStats, GenericReads
 
@@ -339,6 +339,15 @@ class Archive:
             row = session.scalars(select(ArticleRow).where(_key(url_or_id))).one_or_none()
             return None if row is None else articles.load_articles(session, [row])[0]
 
+    def articles_by_id(self, ids: Sequence[int]) -> dict[int, Article]:
+        """The records as stored of the articles `ids` that exist, read together."""
+        with self._read() as session:
+            rows = list(session.scalars(select(ArticleRow).where(ArticleRow.id.in_(ids))))
+            return {
+                row.id: article
+                for row, article in zip(rows, articles.load_articles(session, rows), strict=True)
+            }
+
     def article_count(self) -> int:
         with self._read() as session:
             return int(session.scalar(select(func.count()).select_from(ArticleRow)) or 0)
@@ -472,20 +481,61 @@ class Archive:
         with self._read() as session:
             return captures.captures_with_body(session, sha256_prefix)
 
+    def packed_bodies(self, raw_page_ids: Sequence[int]) -> dict[int, bytes]:
+        """Bodies as stored (zlib), by raw page id, read in one query: for readers that
+        decompress them on their own core (`reparse`)."""
+        with self._read() as session:
+            return captures.packed_bodies(session, raw_page_ids)
+
+    @property
+    def url(self) -> str:
+        """The database URL this archive was opened with, password included: for the worker
+        processes that open it again."""
+        return self._engine.url.render_as_string(hide_password=False)
+
     # -- captures read again: reparse, WARC imports ----------------------------------------
 
     def article_captures(
-        self, *, layout: str | None = None, since: date | None = None
+        self, *, layout: str | None = None, since: date | None = None, after: int = 0
     ) -> list[ArticleCapture]:
-        """Articles with the capture each was read from, by id; `since` a Hanoi day of
-        publication (undated articles left out)."""
+        """Articles with the capture each was read from, by id, past the id `after`; `since` a
+        Hanoi day of publication (undated articles left out)."""
         with self._read() as session:
-            return reparse.article_captures(session, layout=layout, since=since)
+            return reparse.article_captures(session, layout=layout, since=since, after=after)
 
     def reread_article(self, article_id: int, article: Article) -> Reread:
         """Store the record a newer parser read from the article's own capture, in place."""
         with self._write() as session:
             return reparse.reread_article(session, article_id, article, searchable=self._searchable)
+
+    def begin_reparse(self, options: dict[str, Any], parser_version: str) -> ReparseState:
+        """The re-parse with these options and parser version that stopped part way (to resume),
+        or a new one."""
+        with self._write() as session:
+            return reparse.begin_reparse(session, options, parser_version)
+
+    def reread_articles(
+        self,
+        read: Sequence[tuple[int, Article, bool]],
+        *,
+        run_id: int,
+        done_through: int,
+        report: Callable[[list[Reread]], dict[str, Any]],
+        done: bool = False,
+    ) -> None:
+        """Records read again from their captures, `(article id, record, same)` where `same`
+        says the record is the one stored, written in one transaction with how
+        far their re-parse got: every chosen article up to `done_through` read, and what it
+        found (`report`, told what happened to each of `read`)."""
+        with self._write() as session:
+            reparse.record_unchanged(session, [(i, a) for i, a, same in read if same])
+            outcomes = [
+                Reread() if same else
+                reparse.reread_article(session, i, a, searchable=self._searchable)
+                for i, a, same in read
+            ]  # fmt: skip
+            found = report(outcomes)
+            reparse.note_reparse(session, run_id, done_through, found, done=done)
 
     def article_last_seen(self, url: str) -> datetime | None:
         """When the article at `url` was last seen by a fetch or an import; None if unknown."""

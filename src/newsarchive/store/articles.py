@@ -271,8 +271,11 @@ def chunks_of_rows(
     while True:
         query = select(ArticleRow).where(published.is_not(None), *where)
         if after is not None:
+            # `published >= …` first: the bound an index scan starts from (PostgreSQL reads
+            # the whole index up to it otherwise, each chunk: quadratic over an export).
             query = query.where(
-                or_(published > after[0], and_(published == after[0], key > after[1]))
+                published >= after[0],
+                or_(published > after[0], and_(published == after[0], key > after[1])),
             )
         rows = list(session.scalars(query.order_by(published, key).limit(size)))
         if not rows:
@@ -305,7 +308,7 @@ def load_articles(session: Session, rows: Sequence[ArticleRow]) -> list[Article]
             select(table)
             .where(table.c.article_id.in_(ids))
             .order_by(table.c.article_id, table.c.position)
-        ):
+        ).all():  # one fetch of every row: iterating fetches them one by one
             found[part.article_id].append(part)
         parts[model] = found
     return [

@@ -213,6 +213,18 @@ def capture_at(session: Session, url: str, at: datetime | None) -> PageCapture |
     return None if found is None else _capture(found)
 
 
+def packed_bodies(session: Session, raw_page_ids: Sequence[int]) -> dict[int, bytes]:
+    """The bodies of many fetches as the archive keeps them (zlib), by raw page id; a fetch
+    without a body is left out. The reader decompresses them (`zlib.decompress`), where it has
+    a core of its own."""
+    found = session.execute(
+        select(RawPageRow.id, RawBodyRow.body)
+        .join(RawBodyRow, RawBodyRow.sha256 == RawPageRow.body_sha256)
+        .where(RawPageRow.id.in_(raw_page_ids))
+    )
+    return {page_id: body for page_id, body in found}
+
+
 def raw_body(session: Session, raw_page_id: int) -> bytes:
     """The body of one fetch, as received (empty when there was none)."""
     found = session.execute(

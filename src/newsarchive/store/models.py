@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -114,7 +115,8 @@ class RawBodyRow(Base):
 
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     body: Mapped[bytes] = mapped_column(LargeBinary)
-    size: Mapped[int] = mapped_column(Integer)  # uncompressed
+    # Uncompressed. Indexed for `stats`: summed from the index, it is not read past the body.
+    size: Mapped[int] = mapped_column(Integer, index=True)
 
 
 class CrawlRunRow(Base):
@@ -197,8 +199,24 @@ class ArticleRow(Base):
     field_sources: Mapped[str | None] = mapped_column(Text)
     confidence: Mapped[float | None] = mapped_column(Float, index=True)
 
-    # A category's articles newest first, and their ids, read from the index alone (0008).
-    __table_args__ = (Index(None, "category", "published_at", "id"),)
+    # Articles with a sapo, with an update time: `stats` counts them from these, not by reading
+    # every row (whole texts) of a million.
+    # A category's articles newest first, and their ids, read from the index alone (0010).
+    __table_args__ = (
+        Index(None, "category", "published_at", "id"),
+        Index(
+            "ix_article_with_sapo",
+            "id",
+            sqlite_where=text("sapo IS NOT NULL"),
+            postgresql_where=text("sapo IS NOT NULL"),
+        ),
+        Index(
+            "ix_article_with_updated_at",
+            "id",
+            sqlite_where=text("updated_at IS NOT NULL"),
+            postgresql_where=text("updated_at IS NOT NULL"),
+        ),
+    )
 
 
 class _ArticlePart:
@@ -261,6 +279,22 @@ class ArticleRevisionRow(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCTimestamp)
     superseded_at: Mapped[datetime] = mapped_column(UTCTimestamp)  # the next version first seen
     raw_page_id: Mapped[int | None] = mapped_column(ForeignKey("raw_page.id"), index=True)
+
+
+class ReparseRunRow(Base):
+    """A re-parse of the archive (`reparse`), kept so that one stopped part way resumes: which
+    articles it reads (`options`), with which parser, how far it got and what it found so far.
+    Every chosen article with an id up to `done_through` has been read and written."""
+
+    __tablename__ = "reparse_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    options: Mapped[str] = mapped_column(Text)  # JSON object: layout, version_below, since
+    parser_version: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UTCTimestamp)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCTimestamp)  # None: stopped, or running
+    done_through: Mapped[int] = mapped_column(Integer)  # an article id; 0 before the first
+    report: Mapped[str] = mapped_column(Text)  # JSON: the counts of the articles read so far
 
 
 # The full-text index is made by the migrations but not modelled here: on SQLite an FTS5

@@ -6,10 +6,13 @@ overwritten without keeping a revision (`history` keeps versions of the page, no
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from newsarchive.prepare import folded_texts
@@ -17,7 +20,7 @@ from newsarchive.record import Article
 
 from . import articles, fulltext
 from .filters import ArticleFilter, conditions
-from .models import ArticleRow, RawPageRow
+from .models import ArticleRow, RawPageRow, ReparseRunRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +45,10 @@ class Reread:
 
 
 def article_captures(
-    session: Session, *, layout: str | None, since: date | None
+    session: Session, *, layout: str | None, since: date | None, after: int = 0
 ) -> list[ArticleCapture]:
-    """Articles with a capture (body archived), by id; `since` is a Hanoi day of publication."""
+    """Articles with a capture (body archived), by id, from the id after `after`; `since` is
+    a Hanoi day of publication."""
     query = (
         select(
             ArticleRow.id,
@@ -55,7 +59,11 @@ def article_captures(
             ArticleRow.parser_version,
         )
         .join(RawPageRow, RawPageRow.id == ArticleRow.raw_page_id)
-        .where(RawPageRow.body_sha256.is_not(None), *conditions(ArticleFilter(since=since)))
+        .where(
+            RawPageRow.body_sha256.is_not(None),
+            ArticleRow.id > after,
+            *conditions(ArticleFilter(since=since)),
+        )
         .order_by(ArticleRow.id)
     )
     if layout is not None:
@@ -65,6 +73,68 @@ def article_captures(
         for article_id, url, page_url, raw_page_id, layout, version in session.execute(query)
         if raw_page_id is not None
     ]
+
+
+def record_unchanged(session: Session, read: Sequence[tuple[int, Article]]) -> None:
+    """Articles read again into the very record they hold: only how they were read (the
+    parser version and its provenance) is written, in one statement for all."""
+    if read:
+        session.execute(
+            update(ArticleRow),
+            [
+                {"id": article_id, "parser_version": article.parser_version}
+                | articles.provenance_values(article)
+                for article_id, article in read
+            ],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ReparseState:
+    """A re-parse under way: its row, how far it got, what it found so far."""
+
+    run_id: int
+    done_through: int
+    report: dict[str, Any]
+    resumed: bool
+
+
+def begin_reparse(session: Session, options: dict[str, Any], parser_version: str) -> ReparseState:
+    """The re-parse with these options and parser version that stopped before its end, to go on
+    with; else a new one."""
+    key = json.dumps(options, sort_keys=True)
+    found = session.scalars(
+        select(ReparseRunRow)
+        .where(
+            ReparseRunRow.options == key,
+            ReparseRunRow.parser_version == parser_version,
+            ReparseRunRow.finished_at.is_(None),
+        )
+        .order_by(ReparseRunRow.id.desc())
+        .limit(1)
+    ).one_or_none()
+    if found is not None:
+        return ReparseState(found.id, found.done_through, json.loads(found.report), True)
+    row = ReparseRunRow(
+        options=key,
+        parser_version=parser_version,
+        started_at=datetime.now(UTC),
+        done_through=0,
+        report="{}",
+    )
+    session.add(row)
+    session.flush()
+    return ReparseState(row.id, 0, {}, False)
+
+
+def note_reparse(
+    session: Session, run_id: int, done_through: int, report: dict[str, Any], *, done: bool
+) -> None:
+    """How far a re-parse got (written with the articles it read), and whether it ended."""
+    values: dict[str, Any] = {"done_through": done_through, "report": json.dumps(report)}
+    if done:
+        values["finished_at"] = datetime.now(UTC)
+    session.execute(update(ReparseRunRow).where(ReparseRunRow.id == run_id).values(**values))
 
 
 def reread_article(

@@ -40,6 +40,7 @@ from .models import (
     HostPaceRow,
     RawBodyRow,
     RawPageRow,
+    ReparseRunRow,
     table_of,
 )
 
@@ -57,8 +58,8 @@ COPIED: tuple[type[Base], ...] = (
     ArticleRevisionRow,
     FrontierEntryRow,
 )
-# Left behind: the state of crawls running on the source, meaningless elsewhere.
-NOT_COPIED: tuple[type[Base], ...] = (CrawlLockRow, HostPaceRow)
+# Left behind: the state of crawls and re-parses running on the source, meaningless elsewhere.
+NOT_COPIED: tuple[type[Base], ...] = (CrawlLockRow, HostPaceRow, ReparseRunRow)
 BATCH = 1000  # rows per read and per insert
 _INDEXED_PER_READ = 200
 
