@@ -437,7 +437,7 @@ def test_a_crawl_and_an_audit_that_reach_nothing_exit_5_naming_the_cause(
             "pressure",
             "an address where nothing listens",
             "crawl and audit exit 5, one line on stderr naming the cause",
-            f"exit 5, {err[0].split(': ', 1)[1][:80]}…",
+            f"exit 5 (crawl and audit); {err[0].removeprefix('newsarchive: ')}",
         )
 
 
