@@ -6,10 +6,10 @@ import argparse
 import json
 
 from .. import status
-from ..store import Archive, SearchSyntaxError
+from ..errors import UsageError
+from ..store import Archive
 from .common import (
     Subcommands,
-    UsageError,
     add_command,
     add_filter_options,
     article_filter,
@@ -33,10 +33,7 @@ def run(args: argparse.Namespace) -> int:
     config = config_of(args)
     with Archive.open(config.store.url, create=False) as archive:
         chosen = article_filter(args, archive)
-        try:
-            hits = archive.search(args.query, limit=args.limit, chosen=chosen)
-        except SearchSyntaxError as exc:
-            raise UsageError(str(exc)) from None
+        hits = archive.search(args.query, limit=args.limit, chosen=chosen)
     for hit in hits:
         if args.json:
             record = {

@@ -7,16 +7,18 @@ from collections.abc import AsyncIterator
 
 import httpx
 
+from ..errors import NewsarchiveError
+
 # The codings we ask for (Accept-Encoding) and inflate ourselves, bounded.
 ACCEPT_ENCODING = "gzip, deflate"
 _ZLIB_CODINGS = frozenset({"gzip", "x-gzip", "deflate"})
 
 
-class BodyTooLarge(Exception):
+class BodyTooLarge(NewsarchiveError):
     """The body is, or says it is, over the cap."""
 
 
-class BodyUndecodable(Exception):
+class BodyUndecodable(NewsarchiveError):
     """The body does not decode with its Content-Encoding."""
 
 
