@@ -28,10 +28,8 @@ def expected(path: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text("[fetch]\ndelay = 0.0\nretries = 0\n", encoding="utf-8")
-    return path
+def config(fast_conf: Path) -> Path:
+    return fast_conf
 
 
 def run(config: Path, *args: str) -> int:
