@@ -1,8 +1,7 @@
-"""The commands: parse arguments, call one function, print; an error ends a command with its own
-exit status (CLI.md).
+"""The command line: arguments read, one function called, its result printed.
 
-Each command lives in its own module with a `register(commands)` function; add new ones to
-`COMMANDS`.
+An error ends a command with the error's own exit status (CLI.md). Each command lives in its
+own module with a `register(commands)` function; add new ones to `COMMANDS`.
 """
 
 from __future__ import annotations

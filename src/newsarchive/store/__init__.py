@@ -1,6 +1,7 @@
-"""The archive: schema and migrations, frontier, raw pages, articles, revisions, search, stats.
+"""Keeping the archive in a database (SQLite or PostgreSQL): everything a run stores or reads.
 
-The only room that speaks SQL; it takes and gives plain values (`newsarchive.record.Article`).
+Schema and migrations, frontier, raw pages, articles, revisions, search, stats. The only room
+that speaks SQL; it takes and gives plain values (`newsarchive.record.Article`).
 """
 
 from ..errors import CrawlLocked, SearchSyntaxError, StoreError, TargetNotEmpty
