@@ -1,12 +1,14 @@
 """Shared fixtures: servers on 127.0.0.1 only (and the PostgreSQL server the build machines
-run, see tests/pgserver.py)."""
+run, see tests/pgserver.py), and the config file of a fast crawl of one."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from crawled import FAST_CONFIG
 from faultserver import FaultServer
 from pgserver import PgServer, no_server_answers, server_url
 from replica import Replica, start_replica
@@ -17,6 +19,14 @@ def replica() -> Iterator[Replica]:
     """The replica of kinhtedothi.vn from fixtures/site, served on a free port."""
     with start_replica() as server:
         yield server
+
+
+@pytest.fixture
+def fast_conf(tmp_path: Path) -> Path:
+    """A config file for a fast crawl of a server on 127.0.0.1 (crawled.FAST_CONFIG)."""
+    conf = tmp_path / "fast.toml"
+    conf.write_text(FAST_CONFIG, encoding="utf-8")
+    return conf
 
 
 @pytest.fixture

@@ -61,8 +61,13 @@ def test_the_parse_benchmark_reports_newsarchive_against_the_bare_parse() -> Non
     pages = fixture_articles(2)
     outcome = parse_speed.run(pages, repeat=1, rival_repeat=1, rivals={}, profile=False)
     first = outcome.figures[0]
-    assert first.section == "1. Parse speed" and first.met in (True, False)
+    assert first.section == "1. Parse speed"
     assert "LexborHTMLParser" in first.against
+    # Not how fast (nothing is timed here): that the line's verdict is the one its figures imply.
+    ratio = outcome.numbers["parse_newsarchive_ms"] / outcome.numbers["parse_lexbor_ms"]
+    assert first.ratio == f"{ratio:.1f}× the floor", "the line shows another ratio than measured"
+    assert first.bar == f"≤ {parse_speed.MAX_PARSE_RATIO}× the floor"
+    assert first.met is (ratio <= parse_speed.MAX_PARSE_RATIO), "verdict against its own figures"
 
 
 def test_a_parse_profile_says_where_the_time_goes() -> None:
@@ -158,7 +163,12 @@ def test_a_caption_inside_a_body_is_a_leak() -> None:
 
 def test_the_store_floor_writes_exactly_the_rows_the_store_wrote(tmp_path: Path) -> None:
     outcome = store_speed.run(20, 5, tmp_path, profile=False)
-    assert outcome.figures[0].met in (True, False)
+    # Not how fast (nothing is timed here): that the line's verdict is the one its figures imply.
+    figure = outcome.figures[0]
+    rate, floor_rate = outcome.numbers["store_rate"], outcome.numbers["store_floor_rate"]
+    assert figure.value == f"{rate:,.0f} articles/s", "the line shows another rate than measured"
+    bar = rate / floor_rate >= store_speed.MIN_FLOOR_SHARE and rate >= store_speed.MIN_RATE
+    assert figure.met is bar, "verdict against its own figures"
     tables = store_speed.tables_in_order(tmp_path / "store.db")
     assert "article_fts" in tables and "article" in tables
     with sqlite3.connect(tmp_path / "store.db") as a, sqlite3.connect(tmp_path / "floor.db") as b:

@@ -28,10 +28,8 @@ def expected(path: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text("[fetch]\ndelay = 0.0\nretries = 0\n", encoding="utf-8")
-    return path
+def config(fast_conf: Path) -> Path:
+    return fast_conf
 
 
 def run(config: Path, *args: str) -> int:
@@ -83,6 +81,18 @@ def test_recheck_shows_every_field_that_differs_and_fails(
     assert f"{PAGE}: tags\n    expected []" in text
     assert "parser_version" not in text
     assert text.splitlines()[-1] == "0 of 1 captured pages read as expected"
+
+
+def test_capture_of_a_page_that_cannot_be_fetched_fails_with_one_line(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with start_replica() as gone:
+        url = f"{gone.base_url}/{PAGE}.html"
+    out = tmp_path / "captured"
+    assert run(config, "capture", url, "--out", str(out)) == 1, "a failed fetch is no usage error"
+    err = capsys.readouterr().err
+    assert err.startswith(f"newsarchive: cannot capture {url}") and err.count("\n") == 1, err
+    assert not out.exists() or not any(out.iterdir()), "nothing is saved of a page not fetched"
 
 
 def test_capture_keeps_an_existing_fixture_unless_forced(

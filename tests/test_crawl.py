@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
 import os
 import signal
 import sqlite3
@@ -14,34 +12,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from crawled import crawl_command, crawl_config, expected_records, run_crawl, without_version
 from replica import Replica
 from selectolax.lexbor import LexborHTMLParser
 
 from newsarchive.cli import run as cli
-from newsarchive.config import Config, CrawlSettings, FetchSettings, StoreSettings
-from newsarchive.crawl import WRITE_BYTES, WRITE_EVERY, Crawl, CrawlReport, Landed, Unwritten
+from newsarchive.crawl import WRITE_BYTES, WRITE_EVERY, Landed, Unwritten
 from newsarchive.fetch import FetchResult
 from newsarchive.record import Article
 from newsarchive.store import Archive, FrontierEntry
 
-SITE = Path(__file__).resolve().parent.parent / "fixtures" / "site"
-EXPECTED = {
-    "https://kinhtedothi.vn/" + p.relative_to(SITE).as_posix().replace(".expected.json", ".html"): p
-    for p in SITE.rglob("*.expected.json")
-}
-
-
-def config(replica: Replica, db: Path, **crawl: object) -> Config:
-    return Config(
-        fetch=FetchSettings(delay=0.0, backoff_base=0.01, backoff_max=0.05, retries=1),
-        crawl=CrawlSettings(base_url=replica.base_url, **crawl),  # type: ignore[arg-type]
-        store=StoreSettings(url=f"sqlite:///{db}"),
-    )
-
-
-def crawl(cfg: Config) -> CrawlReport:
-    with Archive.open(cfg.store.url) as archive:
-        return asyncio.run(Crawl(cfg, archive).run())
+EXPECTED = expected_records()
 
 
 def article_paths(replica: Replica) -> list[str]:
@@ -52,19 +33,16 @@ def article_paths(replica: Replica) -> list[str]:
 def test_a_crawl_archives_every_replica_article_once_exactly_as_expected(
     replica: Replica, tmp_path: Path
 ) -> None:
-    cfg = config(replica, tmp_path / "a.db")
-    report = crawl(cfg)
+    cfg = crawl_config(replica.base_url, tmp_path / "a.db")
+    report = run_crawl(cfg)
     assert report.exit_status == 0
     assert report.counts["new"] == len(EXPECTED)
     with Archive.open(cfg.store.url) as archive:
         assert archive.article_count() == len(EXPECTED)
-        for url, path in EXPECTED.items():
+        for url, expected in EXPECTED.items():
             stored = archive.get_article(url)
             assert stored is not None, url
-            expected = json.loads(path.read_text(encoding="utf-8"))
-            record = stored.to_dict()
-            del record["parser_version"], expected["parser_version"]
-            assert record == expected, url
+            assert without_version(stored.to_dict()) == without_version(expected), url
     # Every article page was asked for once, and nothing robots.txt forbids was asked for.
     fetched = article_paths(replica)
     assert sorted(fetched) == sorted(set(fetched))
@@ -74,10 +52,10 @@ def test_a_crawl_archives_every_replica_article_once_exactly_as_expected(
 def test_a_second_crawl_refetches_no_article_and_adds_no_rows(
     replica: Replica, tmp_path: Path
 ) -> None:
-    cfg = config(replica, tmp_path / "a.db")
-    crawl(cfg)
+    cfg = crawl_config(replica.base_url, tmp_path / "a.db")
+    run_crawl(cfg)
     first = list(replica.requests)
-    report = crawl(cfg)
+    report = run_crawl(cfg)
     again = replica.requests[len(first) :]
     assert report.counts["new"] == 0
     assert not [p for p in again if p in article_paths(replica)[: len(EXPECTED)]]
@@ -89,9 +67,9 @@ def test_an_interrupted_crawl_resumes_without_fetching_an_article_twice(
     replica: Replica, tmp_path: Path
 ) -> None:
     db = tmp_path / "a.db"
-    first = crawl(config(replica, db, max_pages=12))
+    first = run_crawl(crawl_config(replica.base_url, db, max_pages=12))
     assert first.counts["fetched"] == 12
-    crawl(config(replica, db))
+    run_crawl(crawl_config(replica.base_url, db))
     fetched = article_paths(replica)
     assert sorted(fetched) == sorted(set(fetched))
     with Archive.open(f"sqlite:///{db}") as archive:
@@ -128,20 +106,7 @@ def test_a_crawl_killed_with_sigkill_resumes_where_it_stopped(
         before = {row[0] for row in conn.execute("SELECT url FROM article")}
     asked_before = len(replica.requests)
 
-    assert (
-        cli(
-            [
-                "crawl",
-                "--config",
-                str(conf),
-                "--db",
-                f"sqlite:///{db}",
-                "--base-url",
-                replica.base_url,
-            ]
-        )
-        == 0
-    )
+    assert cli(crawl_command(conf, f"sqlite:///{db}", replica.base_url)) == 0
 
     resumed = replica.requests[asked_before:]
     refetched = [u for u in before if "/" + u.split("/", 3)[3] in resumed]
@@ -180,8 +145,8 @@ def test_a_parser_bug_on_one_page_fails_that_page_and_the_crawl_carries_on(
 
     monkeypatch.setattr(newsarchive.read, "parse_article", parse_with_a_bug)
     # Read in this process, where the bug is planted.
-    cfg = config(replica, tmp_path / "a.db", parse_workers=0)
-    report = crawl(cfg)
+    cfg = crawl_config(replica.base_url, tmp_path / "a.db", parse_workers=0)
+    report = run_crawl(cfg)
     assert report.failures["failed: parser error: IndexError: list index out of range"] == 1
     with Archive.open(cfg.store.url) as archive:
         assert archive.article_count() == len(EXPECTED) - 1
@@ -192,7 +157,7 @@ def test_a_parser_bug_on_one_page_fails_that_page_and_the_crawl_carries_on(
 
     # Once the bug is fixed, the next run archives the page.
     monkeypatch.setattr(newsarchive.read, "parse_article", real)
-    crawl(cfg)
+    run_crawl(cfg)
     with Archive.open(cfg.store.url) as archive:
         assert archive.article_count() == len(EXPECTED)
 

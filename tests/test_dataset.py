@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from crawled import SEED, copy_of_site, crawl, edit_page, expected_records
+from crawled import SEED, copy_of_site, crawl, edit_page, expected_records, plain, without_version
 
 from newsarchive.cli import run as cli
 from newsarchive.record import Article, Related
@@ -66,17 +66,6 @@ def newsarchive(
     code = cli([*args, "--db", crawled.url])
     out, err = capsys.readouterr()
     return code, out, err
-
-
-def without_version(record: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in record.items() if k != "parser_version"}
-
-
-def plain(text: str) -> str:
-    """Lower case without Vietnamese diacritics, written out here rather than taken from the
-    code under test."""
-    decomposed = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
 def searchable(record: dict[str, Any]) -> str:

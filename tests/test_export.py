@@ -13,7 +13,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from crawled import crawl, expected_records
+from crawled import crawl, expected_records, without_version
 
 from newsarchive.cli import run as cli
 from newsarchive.export import replacing
@@ -39,10 +39,6 @@ def export(
     code = cli(["export", "--db", db, *args])
     out, err = capsysbinary.readouterr()
     return code, out, err.decode()
-
-
-def without_version(record: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in record.items() if k != "parser_version"}
 
 
 def test_jsonl_on_stdout_is_every_record_oldest_first(

@@ -8,7 +8,6 @@ import asyncio
 import dataclasses
 import json
 import shutil
-import sqlite3
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -17,6 +16,7 @@ from typing import Any
 
 import pytest
 from alembic import command
+from crawled import rows
 from replica import start_replica, unknown_layout_page
 from sqlalchemy import create_engine
 
@@ -68,11 +68,6 @@ def db(tmp_path: Path) -> Path:
 def archive(db: Path) -> Iterator[Archive]:
     with Archive.open(f"sqlite:///{db}") as opened:
         yield opened
-
-
-def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(db) as connection:
-        return connection.execute(sql).fetchall()
 
 
 def sources_of(db: Path, url: str) -> tuple[dict[str, str] | None, float | None]:

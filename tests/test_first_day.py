@@ -17,7 +17,15 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
-from crawled import SEED, SITE_ROOT, copy_of_site, crawl, edit_page, expected_records
+from crawled import (
+    SEED,
+    SITE_ROOT,
+    copy_of_site,
+    crawl,
+    edit_page,
+    expected_records,
+    without_version,
+)
 from netwatch import watching
 from replica import DEFAULT_ROOT, Replica
 
@@ -361,10 +369,6 @@ def test_a_small_crawl_archives_articles_and_says_what_its_budget_went_to(
 
 
 # -- 7. reading the archive from Python ---------------------------------------------------
-
-
-def without_version(record: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in record.items() if k != "parser_version"}
 
 
 def check_reading(url: str) -> None:

@@ -5,20 +5,13 @@ chains bounded by `[crawl] listing_pages`, never out of their section; next page
 
 from __future__ import annotations
 
-import asyncio
 import shutil
-import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-from crawled import copy_of_site, edit_page
+from crawled import copy_of_site, crawl_config, edit_page, rows, run_crawl
 from replica import DEFAULT_ROOT, Replica, start_replica
-
-from newsarchive.config import Config, CrawlSettings, FetchSettings, StoreSettings
-from newsarchive.crawl import Crawl, CrawlReport
-from newsarchive.store import Archive
 
 SITE = "https://kinhtedothi.vn"
 # The articles that nothing but the listings' paging (or a teaser) leads to, by the page that
@@ -37,26 +30,6 @@ NAMED_BY = {
     ONLY_BY_TEASER: "kinh-te/index.html",
 }
 OLD_ARCHIVE = Path(__file__).parent / "data" / "archive-0.1.0.db"
-
-
-def config(replica: Replica, db: Path, **crawl: Any) -> Config:
-    return Config(
-        fetch=FetchSettings(delay=0.0, backoff_base=0.01, backoff_max=0.05, retries=0),
-        crawl=CrawlSettings(base_url=replica.base_url, **crawl),
-        store=StoreSettings(url=f"sqlite:///{db}"),
-    )
-
-
-def crawl(cfg: Config, clock: Callable[[], datetime] | None = None) -> CrawlReport:
-    with Archive.open(cfg.store.url) as archive:
-        if clock is None:
-            return asyncio.run(Crawl(cfg, archive).run())
-        return asyncio.run(Crawl(cfg, archive, clock=clock).run())
-
-
-def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(db) as connection:
-        return connection.execute(sql).fetchall()
 
 
 def archived(db: Path) -> set[str]:
@@ -89,7 +62,7 @@ def test_a_crawl_finds_the_articles_only_the_listings_paging_and_teasers_lead_to
         naming = {name for name, text in files.items() if path in text}
         assert naming == {path.lstrip("/"), listing}, path
     db = tmp_path / "a.db"
-    report = crawl(config(replica, db))
+    report = run_crawl(crawl_config(replica.base_url, db, retries=0))
 
     assert report.exit_status == 0 and report.alarms == []
     assert {*ONLY_BY_PAGING.values(), ONLY_BY_TEASER} <= archived(db)
@@ -117,7 +90,7 @@ COP26</a></h3></div>"""
     shutil.copyfile(root / "quoc-te" / "index.html", root / "quoc-te" / "chuyen-de" / "cop26")
     db = tmp_path / "a.db"
     with start_replica(root) as replica:
-        report = crawl(config(replica, db))
+        report = run_crawl(crawl_config(replica.base_url, db, retries=0))
         assert "/quoc-te/chuyen-de/cop26" in replica.requests
     assert report.exit_status == 0 and report.alarms == []
     assert rows(db, "SELECT page_kind FROM raw_page WHERE url LIKE '%/chuyen-de/cop26'") == [
@@ -163,7 +136,12 @@ def test_a_chain_of_five_pages_is_followed_as_deep_as_listing_pages_says(tmp_pat
     for listing_pages, fetched in ((2, 1), (4, 3), (1, 0)):
         db = tmp_path / f"deep-{listing_pages}.db"
         with start_replica(root) as replica:
-            assert crawl(config(replica, db, listing_pages=listing_pages)).exit_status == 0
+            assert (
+                run_crawl(
+                    crawl_config(replica.base_url, db, retries=0, listing_pages=listing_pages)
+                ).exit_status
+                == 0
+            )
             asked = [form for form in forms if form in replica.requests]
         assert asked == forms[:fetched], listing_pages
         depths = rows(
@@ -193,7 +171,10 @@ def test_paging_that_leads_out_of_its_section_or_host_is_not_followed(tmp_path: 
     )
     db = tmp_path / "a.db"
     with start_replica(root) as replica:
-        assert crawl(config(replica, db, listing_pages=5)).exit_status == 0
+        assert (
+            run_crawl(crawl_config(replica.base_url, db, retries=0, listing_pages=5)).exit_status
+            == 0
+        )
         assert "/do-thi/trang-9/" not in replica.requests
         assert "/tag/cop26.html" not in replica.requests
     assert (
@@ -217,7 +198,7 @@ def test_next_pages_are_read_again_every_run_and_find_what_has_slid_onto_them(
     now = datetime(2026, 1, 5, 6, 0, tzinfo=UTC)
     db = tmp_path / "a.db"
     with start_replica(root) as replica:
-        crawl(config(replica, db), clock=_at(now))
+        run_crawl(crawl_config(replica.base_url, db, retries=0), clock=_at(now))
         assert hidden not in archived(db)
         # A day later the page lists it (it slid there from page 1): the daily run reads it.
         edit_page(
@@ -226,12 +207,12 @@ def test_next_pages_are_read_again_every_run_and_find_what_has_slid_onto_them(
             ('<div class="list-stories">\n', '<div class="list-stories">\n' + first_story),
         )
         before = len(replica.requests)
-        crawl(config(replica, db), clock=_at(now + timedelta(days=1)))
+        run_crawl(crawl_config(replica.base_url, db, retries=0), clock=_at(now + timedelta(days=1)))
         assert replica.requests[before:].count("/kinh-te/trang-2/") == 1
         assert hidden in archived(db)
         # Unchanged since, it is asked for again the next day, conditionally.
         before = len(replica.requests)
-        crawl(config(replica, db), clock=_at(now + timedelta(days=2)))
+        run_crawl(crawl_config(replica.base_url, db, retries=0), clock=_at(now + timedelta(days=2)))
         assert replica.requests[before:].count("/kinh-te/trang-2/") == 1
         assert replica.not_modified.count("/kinh-te/trang-2/") == 1
 
@@ -243,11 +224,11 @@ def _at(moment: datetime) -> Callable[[], datetime]:
 def test_listing_revisit_spaces_the_visits_of_next_pages(replica: Replica, tmp_path: Path) -> None:
     now = datetime(2026, 1, 5, 6, 0, tzinfo=UTC)
     db = tmp_path / "a.db"
-    cfg = config(replica, db, listing_revisit="1d")
+    cfg = crawl_config(replica.base_url, db, retries=0, listing_revisit="1d")
     asked = []
     for hours in (0, 6, 25):
         before = len(replica.requests)
-        crawl(cfg, clock=_at(now + timedelta(hours=hours)))
+        run_crawl(cfg, clock=_at(now + timedelta(hours=hours)))
         asked.append(replica.requests[before:].count("/xa-hoi/?page=2"))
     assert asked == [1, 0, 1]
     due = rows(db, f"SELECT next_visit_at FROM frontier WHERE url = '{SITE}/xa-hoi/?page=2'")
@@ -260,7 +241,7 @@ def test_an_archive_of_0_1_0_learns_its_listings_depth_and_pages_on(
     db = tmp_path / "old.db"
     shutil.copyfile(OLD_ARCHIVE, db)
     assert "depth" not in {row[1] for row in rows(db, "PRAGMA table_info(frontier)")}
-    report = crawl(config(replica, db))
+    report = run_crawl(crawl_config(replica.base_url, db, retries=0))
     assert report.exit_status == 0
     assert "depth" in {row[1] for row in rows(db, "PRAGMA table_info(frontier)")}
     depths = dict(rows(db, "SELECT url, depth FROM frontier WHERE kind = 'listing'"))

@@ -23,7 +23,15 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from crawled import SEED, SITE_ROOT, copy_of_site, edit_page, expected_records
+from crawled import (
+    SEED,
+    SITE_ROOT,
+    copy_of_site,
+    edit_page,
+    expected_records,
+    plain,
+    without_version,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pgserver import PgServer
@@ -42,17 +50,6 @@ EXPECTED = expected_records()
 NEW_TITLE = EXPECTED[SEED]["title"].replace("tăng sự hài lòng", "nâng sự hài lòng của người dân")
 OLD_ARCHIVE = Path(__file__).parent / "data" / "archive-0.1.0.db"
 CONFIG = "[fetch]\ndelay = 0.0\nbackoff_base = 0.01\nbackoff_max = 0.05\nretries = 1\n"
-
-
-def without_version(record: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in record.items() if k != "parser_version"}
-
-
-def plain(text: str) -> str:
-    """Lower case without Vietnamese diacritics, written out here rather than taken from the
-    code under test."""
-    decomposed = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
 def searchable(record: dict[str, Any]) -> str:

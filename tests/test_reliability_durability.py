@@ -19,7 +19,7 @@ from pathlib import Path
 
 import figures
 import pytest
-from crawled import crawl, expected_records
+from crawled import crawl, crawl_command, expected_records
 from replica import Replica, start_replica
 from sitegen import generated_site
 
@@ -27,17 +27,6 @@ from newsarchive.cli import run as cli
 from newsarchive.store import Archive
 
 ARTICLES = len(expected_records())
-
-
-def crawl_args(db: str, replica: Replica, conf: Path) -> list[str]:
-    return ["crawl", "--config", str(conf), "--db", db, "--base-url", replica.base_url]
-
-
-@pytest.fixture
-def fast_conf(tmp_path: Path) -> Path:
-    conf = tmp_path / "fast.toml"
-    conf.write_text("[fetch]\ndelay = 0.0\nretries = 0\n", encoding="utf-8")
-    return conf
 
 
 def count_articles(db: Path) -> int:
@@ -92,7 +81,7 @@ def test_a_full_disk_ends_the_crawl_with_one_line_and_status_1_and_the_next_run_
             sys.executable,
             str(script),
             str(empty + 40),
-            *crawl_args(f"sqlite:///{db}", replica, fast_conf),
+            *crawl_command(fast_conf, f"sqlite:///{db}", replica.base_url),
         ],
         capture_output=True,
         text=True,
@@ -111,7 +100,7 @@ def test_a_full_disk_ends_the_crawl_with_one_line_and_status_1_and_the_next_run_
         assert conn.execute("SELECT exit_status FROM crawl_run").fetchall() == [(1,)]
         assert conn.execute("SELECT count(*) FROM crawl_lock").fetchone() == (0,)
 
-    assert cli(crawl_args(f"sqlite:///{db}", replica, fast_conf)) == 0  # room again
+    assert cli(crawl_command(fast_conf, f"sqlite:///{db}", replica.base_url)) == 0  # room again
     assert count_articles(db) == ARTICLES
     figures.scenario(
         "durability",
@@ -129,7 +118,7 @@ def test_a_read_only_archive_is_refused_before_any_fetch_and_left_as_it_was(
     asked = len(replica.requests)
     read_only = f"sqlite:///file:{db}?mode=ro&uri=true"
 
-    code = cli([*crawl_args(read_only, replica, fast_conf), "--recheck"])
+    code = cli([*crawl_command(fast_conf, read_only, replica.base_url), "--recheck"])
 
     err = capsys.readouterr().err
     assert code == 1
@@ -180,7 +169,12 @@ def test_an_archive_turning_read_only_mid_crawl_ends_it_with_one_line_and_resume
     conf.write_text("[fetch]\ndelay = 0.05\nconcurrency = 1\n", encoding="utf-8")
     with start_replica() as replica:
         child = subprocess.Popen(
-            [sys.executable, str(script), str(stop), *crawl_args(f"sqlite:///{db}", replica, conf)],
+            [
+                sys.executable,
+                str(script),
+                str(stop),
+                *crawl_command(conf, f"sqlite:///{db}", replica.base_url),
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -204,7 +198,7 @@ def test_an_archive_turning_read_only_mid_crawl_ends_it_with_one_line_and_resume
         assert_readable(db, capsys)
         # The run could not even note its end, nor give its lock back: the lock of a process
         # that is gone is taken over, and the next run resumes.
-        assert cli(crawl_args(f"sqlite:///{db}", replica, fast_conf)) == 0
+        assert cli(crawl_command(fast_conf, f"sqlite:///{db}", replica.base_url)) == 0
     assert count_articles(db) == ARTICLES
     figures.scenario(
         "durability",
@@ -238,7 +232,7 @@ def test_search_and_export_answer_while_a_crawl_writes(
     failures: list[str] = []
     with start_replica(root) as replica:
         child = subprocess.Popen(
-            [sys.executable, "-m", "newsarchive", *crawl_args(url, replica, conf)],
+            [sys.executable, "-m", "newsarchive", *crawl_command(conf, url, replica.base_url)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,

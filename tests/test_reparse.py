@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from crawled import SITE_ROOT, expected_records
 from replica import start_replica
 
 from newsarchive.cli import run as cli
@@ -18,21 +19,14 @@ from newsarchive.site import layouts
 from newsarchive.store import Archive
 
 SITE = Path(__file__).resolve().parent.parent / "fixtures" / "site"
-SITE_ROOT = "https://kinhtedothi.vn"
-EXPECTED = {
-    SITE_ROOT + "/" + p.relative_to(SITE).as_posix().replace(".expected.json", ".html"): json.loads(
-        p.read_text(encoding="utf-8")
-    )
-    for p in SITE.rglob("*.expected.json")
-}
+EXPECTED = expected_records()
 
 
 @pytest.fixture
-def archived(tmp_path: Path) -> tuple[Path, str]:
+def archived(tmp_path: Path, fast_conf: Path) -> tuple[Path, str]:
     """(config, db URL) of an archive made by crawling the replica, which is stopped after: a
     re-parse has nothing to fetch from."""
-    config = tmp_path / "config.toml"
-    config.write_text("[fetch]\ndelay = 0.0\nretries = 0\n", encoding="utf-8")
+    config = fast_conf
     db = f"sqlite:///{tmp_path / 'a.db'}"
     with start_replica() as replica:
         crawl = ["crawl", "--config", str(config), "--db", db, "--base-url", replica.base_url]

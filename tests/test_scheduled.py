@@ -4,7 +4,6 @@ early stops, alarms, clean stops, back-fills. Against the replica and the fault 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import shutil
@@ -14,18 +13,17 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
+from crawled import crawl_command, crawl_config, rows, run_crawl
 from faultserver import FaultServer, Reply
 from replica import Replica, start_replica
 
 from newsarchive.cli import run as cli
-from newsarchive.config import Config, CrawlSettings, FetchSettings, StoreSettings
-from newsarchive.crawl import Crawl, CrawlOptions, CrawlReport
+from newsarchive.config import Config, FetchSettings
+from newsarchive.crawl import CrawlOptions
 from newsarchive.discover import DateWindow
 from newsarchive.site import HANOI
 from newsarchive.store import Archive, CrawlLocked
@@ -51,53 +49,8 @@ JANUARY_2025 = {
 }
 
 
-def config(base_url: str, db: Path, **crawl: Any) -> Config:
-    return Config(
-        fetch=FetchSettings(delay=0.0, backoff_base=0.01, backoff_max=0.05, retries=0),
-        crawl=CrawlSettings(base_url=base_url, **crawl),
-        store=StoreSettings(url=f"sqlite:///{db}"),
-    )
-
-
-def crawl(
-    cfg: Config,
-    options: CrawlOptions | None = None,
-    clock: Callable[[], datetime] | None = None,
-) -> CrawlReport:
-    with Archive.open(cfg.store.url) as archive:
-        kwargs: dict[str, Any] = {"options": options}
-        if clock is not None:
-            kwargs["clock"] = clock
-        return asyncio.run(Crawl(cfg, archive, **kwargs).run())
-
-
 def articles_asked(paths: list[str]) -> list[str]:
     return [p.split("?")[0] for p in paths if p.split("?")[0] in ARTICLES]
-
-
-def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql).fetchall()
-
-
-def cli_args(db: Path, base_url: str, conf: Path, *more: str) -> list[str]:
-    return [
-        "crawl",
-        "--config",
-        str(conf),
-        "--db",
-        f"sqlite:///{db}",
-        "--base-url",
-        base_url,
-        *more,
-    ]
-
-
-@pytest.fixture
-def fast_conf(tmp_path: Path) -> Path:
-    conf = tmp_path / "fast.toml"
-    conf.write_text("[fetch]\ndelay = 0.0\nretries = 0\n", encoding="utf-8")
-    return conf
 
 
 # -- incremental: conditional requests and revisits by age ---------------------------------
@@ -106,11 +59,11 @@ def fast_conf(tmp_path: Path) -> Path:
 def test_a_recheck_asks_conditionally_and_counts_304s_as_unchanged(
     replica: Replica, tmp_path: Path
 ) -> None:
-    cfg = config(replica.base_url, tmp_path / "a.db")
-    assert crawl(cfg).counts["new"] == len(ARTICLES)
+    cfg = crawl_config(replica.base_url, tmp_path / "a.db", retries=0)
+    assert run_crawl(cfg).counts["new"] == len(ARTICLES)
     asked_before = len(replica.requests)
 
-    again = crawl(cfg, CrawlOptions("recheck"))
+    again = run_crawl(cfg, CrawlOptions("recheck"))
 
     assert sorted(articles_asked(replica.not_modified)) == ARTICLES
     assert sorted(articles_asked(replica.requests[asked_before:])) == ARTICLES  # once each
@@ -123,11 +76,11 @@ def test_a_recheck_asks_conditionally_and_counts_304s_as_unchanged(
 def test_a_plain_second_crawl_revisits_entry_points_conditionally_and_no_old_article(
     replica: Replica, tmp_path: Path
 ) -> None:
-    cfg = config(replica.base_url, tmp_path / "a.db")
-    crawl(cfg)
+    cfg = crawl_config(replica.base_url, tmp_path / "a.db", retries=0)
+    run_crawl(cfg)
     asked_before = len(replica.requests)
 
-    again = crawl(cfg)
+    again = run_crawl(cfg)
 
     asked = replica.requests[asked_before:]
     assert articles_asked(asked) == []  # all older than a week: never revisited by default
@@ -141,13 +94,13 @@ def test_a_plain_second_crawl_revisits_entry_points_conditionally_and_no_old_art
 def test_archived_articles_are_revisited_on_a_schedule_that_decays_with_age(
     replica: Replica, tmp_path: Path
 ) -> None:
-    cfg = config(replica.base_url, tmp_path / "a.db", revisit=("1h@1d", "1d@40d"))
+    cfg = crawl_config(replica.base_url, tmp_path / "a.db", retries=0, revisit=("1h@1d", "1d@40d"))
     # Two hours after the youngest article appeared; the next youngest are 12 to 36 days old.
     start = datetime(2025, 12, 20, 12, 5, tzinfo=HANOI)
 
     def run_at(offset: timedelta) -> list[str]:
         asked_before = len(replica.requests)
-        crawl(cfg, clock=lambda: start + offset)
+        run_crawl(cfg, clock=lambda: start + offset)
         return sorted(articles_asked(replica.requests[asked_before:]))
 
     assert run_at(timedelta(0)) == ARTICLES
@@ -165,13 +118,13 @@ def test_an_edited_article_is_updated_on_its_revisit(tmp_path: Path) -> None:
     shutil.copytree(SITE, root)
     start = datetime(2025, 12, 20, 12, 5, tzinfo=HANOI)
     with start_replica(root) as replica:
-        cfg = config(replica.base_url, tmp_path / "a.db")
-        crawl(cfg, clock=lambda: start)
+        cfg = crawl_config(replica.base_url, tmp_path / "a.db", retries=0)
+        run_crawl(cfg, clock=lambda: start)
         page = root / YOUNGEST.lstrip("/")
         html = page.read_text(encoding="utf-8")
         page.write_text(html.replace("Khai mạc Lễ hội", "Bế mạc Lễ hội"), encoding="utf-8")
 
-        report = crawl(cfg, clock=lambda: start + timedelta(hours=2))
+        report = run_crawl(cfg, clock=lambda: start + timedelta(hours=2))
 
     assert (report.counts["updated"], report.counts["new"]) == (1, 0)
     with Archive.open(cfg.store.url) as archive:
@@ -185,10 +138,10 @@ def test_an_edited_article_is_updated_on_its_revisit(tmp_path: Path) -> None:
 def test_a_backfill_reads_only_the_url_sets_and_articles_of_its_period(
     replica: Replica, tmp_path: Path
 ) -> None:
-    cfg = config(replica.base_url, tmp_path / "b.db")
+    cfg = crawl_config(replica.base_url, tmp_path / "b.db", retries=0)
     window = DateWindow(datetime(2025, 1, 1).date(), datetime(2025, 1, 20).date())
 
-    report = crawl(cfg, CrawlOptions("backfill", window))
+    report = run_crawl(cfg, CrawlOptions("backfill", window))
 
     sitemaps = [p for p in replica.requests if p.startswith("/sitemap")]
     assert sitemaps == ["/sitemap.xml", "/sitemaps/2025-01.xml"]
@@ -204,7 +157,7 @@ def test_a_backfill_reads_only_the_url_sets_and_articles_of_its_period(
     # The rest of the month: its url set is read again, whole, and only the missing ones fetched.
     asked_before = len(replica.requests)
     rest = DateWindow(datetime(2025, 1, 1).date(), datetime(2025, 1, 31).date())
-    assert crawl(cfg, CrawlOptions("backfill", rest)).counts["new"] == 5
+    assert run_crawl(cfg, CrawlOptions("backfill", rest)).counts["new"] == 5
     assert sorted(articles_asked(replica.requests[asked_before:])) == sorted(
         JANUARY_2025 - {p for p in ARTICLES if "quan-hai-ba-trung" in p}
     )
@@ -214,10 +167,16 @@ def test_backfill_options_are_checked_before_any_work(
     replica: Replica, tmp_path: Path, fast_conf: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = tmp_path / "c.db"
-    assert cli(cli_args(db, replica.base_url, fast_conf, "--backfill")) == 2
+    assert cli(crawl_command(fast_conf, f"sqlite:///{db}", replica.base_url, "--backfill")) == 2
     assert "--since" in capsys.readouterr().err
-    assert cli(cli_args(db, replica.base_url, fast_conf, "--since", "2025-01-01")) == 2
-    assert cli(cli_args(db, replica.base_url, fast_conf, "--max-duration", "soon")) == 2
+    assert (
+        cli(crawl_command(fast_conf, f"sqlite:///{db}", replica.base_url, "--since", "2025-01-01"))
+        == 2
+    )
+    assert (
+        cli(crawl_command(fast_conf, f"sqlite:///{db}", replica.base_url, "--max-duration", "soon"))
+        == 2
+    )
     assert "--max-duration" in capsys.readouterr().err
     assert replica.requests == []
 
@@ -250,7 +209,7 @@ def test_a_crawl_stops_early_with_status_5_when_the_site_keeps_failing(
         encoding="utf-8",
     )
 
-    code = cli(cli_args(tmp_path / "f.db", fault_server.url(""), conf))
+    code = cli(crawl_command(conf, f"sqlite:///{tmp_path / 'f.db'}", fault_server.url("")))
 
     assert code == 5
     err = capsys.readouterr().err
@@ -287,7 +246,7 @@ def test_blocked_challenge_and_empty_answers_are_told_apart_and_never_stored(
     )
     db = tmp_path / "b.db"
 
-    code = cli(cli_args(db, fault_server.url(""), fast_conf))
+    code = cli(crawl_command(fast_conf, f"sqlite:///{db}", fault_server.url("")))
 
     out = capsys.readouterr().out.splitlines()
     outcomes = next(line for line in out if line.startswith("outcomes:"))
@@ -315,7 +274,7 @@ def test_a_second_crawl_exits_75_at_once_naming_the_running_one(
         lease = archive.take_crawl_lock()
         assert lease is not None
 
-        code = cli(cli_args(db, replica.base_url, fast_conf))
+        code = cli(crawl_command(fast_conf, f"sqlite:///{db}", replica.base_url))
 
         archive.release_crawl_lock(lease)
     err = capsys.readouterr().err
@@ -328,12 +287,16 @@ def test_a_second_crawl_exits_75_at_once_naming_the_running_one(
     assert replica.requests == []
     with Archive.open(f"sqlite:///{db}") as archive:
         lease = archive.take_crawl_lock()
-        code = cli(cli_args(db, replica.base_url, fast_conf, "--log-format", "json"))
+        code = cli(
+            crawl_command(fast_conf, f"sqlite:///{db}", replica.base_url, "--log-format", "json")
+        )
         assert lease is not None
         archive.release_crawl_lock(lease)
     [event] = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
     assert code == 75 and event["event"] == "locked" and event["pid"] == os.getpid()
-    assert cli(cli_args(db, replica.base_url, fast_conf)) == 0  # released: the next one runs
+    assert (
+        cli(crawl_command(fast_conf, f"sqlite:///{db}", replica.base_url)) == 0
+    )  # released: the next one runs
 
 
 def test_the_lock_is_renewed_by_its_holder_only_until_another_takes_it_over(
@@ -366,7 +329,7 @@ def test_a_lock_left_by_a_killed_crawl_is_taken_over(replica: Replica, tmp_path:
     subprocess.run([sys.executable, "-c", grab, url], check=True)
     assert rows(db, "SELECT count(*) FROM crawl_lock") == [(1,)]
 
-    assert crawl(config(replica.base_url, db)).counts["new"] == len(ARTICLES)
+    assert run_crawl(crawl_config(replica.base_url, db, retries=0)).counts["new"] == len(ARTICLES)
     assert rows(db, "SELECT count(*) FROM crawl_lock") == [(0,)]
 
 
@@ -375,7 +338,7 @@ def test_a_lock_not_renewed_for_two_minutes_is_taken_over(replica: Replica, tmp_
     with Archive.open(f"sqlite:///{db}") as archive:
         # Held by a live process (this one), but its holder stopped renewing it long ago.
         archive.take_crawl_lock(now=datetime.now(UTC) - timedelta(minutes=3))
-        assert crawl(config(replica.base_url, db)).exit_status == 0
+        assert run_crawl(crawl_config(replica.base_url, db, retries=0)).exit_status == 0
 
 
 # -- loud when wrong ----------------------------------------------------------------------
@@ -407,7 +370,7 @@ def test_missing_fields_raise_an_alarm_and_exit_4_but_one_page_in_an_unknown_lay
     db = tmp_path / "a.db"
 
     with start_replica(root) as replica:
-        code = cli(cli_args(db, replica.base_url, conf))
+        code = cli(crawl_command(conf, f"sqlite:///{db}", replica.base_url))
 
     out, err = capsys.readouterr()
     assert code == 4
@@ -424,7 +387,11 @@ def test_missing_fields_raise_an_alarm_and_exit_4_but_one_page_in_an_unknown_lay
 def test_json_logs_are_one_object_per_line_with_the_summary_last(
     replica: Replica, tmp_path: Path, fast_conf: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = cli(cli_args(tmp_path / "j.db", replica.base_url, fast_conf, "--log-format", "json"))
+    code = cli(
+        crawl_command(
+            fast_conf, f"sqlite:///{tmp_path / 'j.db'}", replica.base_url, "--log-format", "json"
+        )
+    )
 
     captured = capsys.readouterr()
     events = [json.loads(line) for line in captured.err.splitlines()]
@@ -456,7 +423,7 @@ def test_sigterm_ends_a_crawl_within_seconds_leaving_it_resumable(
         sys.executable,
         "-m",
         "newsarchive",
-        *cli_args(db, replica.base_url, slow_conf(tmp_path)),
+        *crawl_command(slow_conf(tmp_path), f"sqlite:///{db}", replica.base_url),
     ]
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -470,7 +437,7 @@ def test_sigterm_ends_a_crawl_within_seconds_leaving_it_resumable(
                 except sqlite3.OperationalError:
                     stored = 0  # schema not there yet
         # Meanwhile a second crawl is refused, naming this one.
-        assert cli(cli_args(db, replica.base_url, fast_conf)) == 75
+        assert cli(crawl_command(fast_conf, f"sqlite:///{db}", replica.base_url)) == 75
         assert f"pid {child.pid}" in capsys.readouterr().err
 
         child.send_signal(signal.SIGTERM)
@@ -486,7 +453,7 @@ def test_sigterm_ends_a_crawl_within_seconds_leaving_it_resumable(
     assert rows(db, "SELECT exit_status FROM crawl_run") == [(143,)]
 
     asked_before = len(replica.requests)
-    assert cli(cli_args(db, replica.base_url, fast_conf)) == 0
+    assert cli(crawl_command(fast_conf, f"sqlite:///{db}", replica.base_url)) == 0
     resumed = articles_asked(replica.requests[asked_before:])
     assert not [p for p in resumed if "https://kinhtedothi.vn" + p in kept]
     assert len(rows(db, "SELECT url FROM article")) == len(ARTICLES)
@@ -497,7 +464,13 @@ def test_max_duration_stops_the_run_cleanly_and_the_next_run_goes_on(
 ) -> None:
     db = tmp_path / "d.db"
 
-    code = cli([*cli_args(db, replica.base_url, slow_conf(tmp_path)), "--max-duration", "1s"])
+    code = cli(
+        [
+            *crawl_command(slow_conf(tmp_path), f"sqlite:///{db}", replica.base_url),
+            "--max-duration",
+            "1s",
+        ]
+    )
 
     out, err = capsys.readouterr()
     assert code == 0
@@ -511,7 +484,7 @@ def test_max_duration_stops_the_run_cleanly_and_the_next_run_goes_on(
     with Archive.open(f"sqlite:///{db}") as archive:
         assert archive.pending_count() > 0
         assert archive.article_count() < len(ARTICLES)
-    assert cli(cli_args(db, replica.base_url, fast_conf)) == 0
+    assert cli(crawl_command(fast_conf, f"sqlite:///{db}", replica.base_url)) == 0
     assert len(rows(db, "SELECT url FROM article")) == len(ARTICLES)
 
 
@@ -519,13 +492,13 @@ def test_no_single_page_can_hang_a_run(fault_server: FaultServer, tmp_path: Path
     slow = "/trang-cham-700009.html"
     # 16 KiB every 0.3 s: every read is within the read timeout, the whole page never ends.
     fault_site(fault_server, {slow: Reply(size=10_000_000, chunk_delay=0.3)})
-    cfg = config(fault_server.url(""), tmp_path / "h.db")
+    cfg = crawl_config(fault_server.url(""), tmp_path / "h.db", retries=0)
     cfg = Config(
         fetch=FetchSettings(delay=0.0, retries=0, read_timeout=5.0, page_deadline=1.0),
         crawl=cfg.crawl,
         store=cfg.store,
     )
 
-    report = crawl(cfg)
+    report = run_crawl(cfg)
 
     assert report.failures["failed: no answer within 1 s (fetch.page_deadline)"] == 1

@@ -19,6 +19,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from crawled import rows
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import create_engine
@@ -117,11 +118,6 @@ def db_path(tmp_path: Path) -> Path:
 def archive(db_path: Path) -> Iterator[Archive]:
     with Archive.open(f"sqlite:///{db_path}") as opened:
         yield opened
-
-
-def rows(db_path: Path, sql: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(db_path) as connection:
-        return connection.execute(sql).fetchall()
 
 
 # -- articles ------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from test_store import SITE, T0, full_article, rows
+from crawled import rows
+from test_store import SITE, T0, full_article
 from test_store import fetch as raw_fetch
 
 from newsarchive.store import Archive, Candidate, Fetched, StoreError

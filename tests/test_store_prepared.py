@@ -11,9 +11,10 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from crawled import rows
 from sqlalchemy import Connection, bindparam, create_engine, insert, select, update
 from test_read import PAGE, SITE, URL
-from test_store import full_article, rows
+from test_store import full_article
 from test_store_batches import a_crawls_worth, contents
 
 from newsarchive.prepare import content_hash, folded_texts, pack_body, prepare

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from crawled import FAST_CONFIG, SITE_ROOT, expected_records, without_version
 from faultserver import FaultServer, Reply
 from replica import Replica
 from warcio.archiveiterator import ArchiveIterator
@@ -26,17 +27,13 @@ from newsarchive.store import Archive
 from newsarchive.warc import WarcWriter
 
 SITE = Path(__file__).resolve().parent.parent / "fixtures" / "site"
-SITE_ROOT = "https://kinhtedothi.vn"
-EXPECTED = {
-    SITE_ROOT + "/" + p.relative_to(SITE).as_posix().replace(".expected.json", ".html"): p
-    for p in SITE.rglob("*.expected.json")
-}
+EXPECTED = expected_records()
 WARCIO = Path(sys.executable).with_name("warcio")
 
 
 def write_config(tmp_path: Path, extra: str = "") -> Path:
     path = tmp_path / "config.toml"
-    path.write_text(f"[fetch]\ndelay = 0.0\nretries = 0\n{extra}", encoding="utf-8")
+    path.write_text(FAST_CONFIG + extra, encoding="utf-8")
     return path
 
 
@@ -394,12 +391,6 @@ def build_warc(path: Path, *, compress: bool) -> int:
     return len(written) + 1
 
 
-def expected_record(name: str) -> dict[str, Any]:
-    record = json.loads((SITE / name.replace(".html", ".expected.json")).read_text("utf-8"))
-    del record["parser_version"]
-    return record
-
-
 @pytest.mark.parametrize("compress", [True, False], ids=["warc.gz", "warc"])
 def test_import_archives_only_the_sites_html_responses_and_counts_the_rest(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], compress: bool
@@ -428,9 +419,8 @@ def test_import_archives_only_the_sites_html_responses_and_counts_the_rest(
         for name in (A, B):
             stored = archive.get_article(f"{SITE_ROOT}/{name}")
             assert stored is not None
-            record = stored.to_dict()
-            del record["parser_version"]
-            assert record == expected_record(name)
+            expected = EXPECTED[f"{SITE_ROOT}/{name}"]
+            assert without_version(stored.to_dict()) == without_version(expected), name
         assert archive.get_article(f"{SITE_ROOT}/{C}") is None
     with sqlite3.connect(db) as conn:
         # One raw page per kept record, dated by the record; nothing of the cut-off one.
@@ -474,7 +464,7 @@ def test_an_import_never_rolls_an_article_back_to_an_older_capture(tmp_path: Pat
         stored = archive.get_article(f"{SITE_ROOT}/{A}")
         assert stored is not None
         assert stored.title.startswith("Khai mac Le hoi")
-        assert stored.to_dict()["title"] != expected_record(A)["title"]
+        assert stored.to_dict()["title"] != EXPECTED[f"{SITE_ROOT}/{A}"]["title"]
 
 
 def test_a_crawls_own_warc_imports_into_the_same_articles(
@@ -490,13 +480,10 @@ def test_a_crawls_own_warc_imports_into_the_same_articles(
     assert f"new {len(EXPECTED)}," in capsys.readouterr().out
     with Archive.open(db) as archive:
         assert archive.article_count() == len(EXPECTED)
-        for url, path in EXPECTED.items():
+        for url, expected in EXPECTED.items():
             stored = archive.get_article(url)
             assert stored is not None, url
-            record = stored.to_dict()
-            expected = json.loads(path.read_text(encoding="utf-8"))
-            del record["parser_version"], expected["parser_version"]
-            assert record == expected, url
+            assert without_version(stored.to_dict()) == without_version(expected), url
 
 
 def test_import_refuses_a_missing_file_before_any_work(

@@ -3,18 +3,18 @@
 The Python API: `parse_article(html, url)` returns the ARTICLE.md record as an `Article`
 (`.to_dict()` gives its JSON form) and raises `NotAnArticle` (with `.kind`) for other pages;
 `open_archive(url)` reads an archive: its articles, one by its URL or id, search, and an Arrow
-table of them (`newsarchive.api`).
+table of them (`newsarchive.api`). Every error raised for a caller is a `NewsarchiveError`.
 """
 
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from .parse import PARSER_VERSION, NotAnArticle, parse_article
+from .errors import NewsarchiveError, NotAnArticle, SearchSyntaxError, StoreError
+from .parse import PARSER_VERSION, parse_article
 from .record import Article, Image, Related
 
 if TYPE_CHECKING:
     from .api import ArchiveReader, SearchResult, open_archive
-    from .store import SearchSyntaxError, StoreError
 
 __version__ = "0.1.0"
 
@@ -24,8 +24,6 @@ _READING = {
     "ArchiveReader": ".api",
     "SearchResult": ".api",
     "open_archive": ".api",
-    "SearchSyntaxError": ".store",
-    "StoreError": ".store",
 }
 
 
@@ -40,6 +38,7 @@ __all__ = [
     "ArchiveReader",
     "Article",
     "Image",
+    "NewsarchiveError",
     "NotAnArticle",
     "Related",
     "SearchResult",

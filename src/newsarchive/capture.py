@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .config import Config
+from .errors import CaptureError, FixtureExists
 from .fetch import Fetcher, FetchResult
 from .parse import NotAnArticle, parse_article
 from .site import urls as site_urls
@@ -26,14 +27,6 @@ SIDECAR_SUFFIX = ".capture.json"
 EXPECTED_SUFFIX = ".expected.json"
 IGNORED_FIELDS = ("parser_version",)  # a new parser version alone changes no fixture
 _UNSAFE = re.compile(r"[^a-z0-9.-]+")
-
-
-class CaptureError(Exception):
-    """The page could not be captured or saved; the message names the URL or the file."""
-
-
-class FixtureExists(CaptureError):
-    """A fixture of that name is already there."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,10 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-
-class ConfigError(ValueError):
-    """A bad setting; the message names the key (or the file) to fix."""
-
+from .errors import ConfigError
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from .config import Config
 from .discover import Found, links_in_feed, links_in_page
+from .errors import NothingToCheck
 from .fetch import Fetcher
 from .parse import NotAnArticle, parse_article
 from .record import FIELDS, SOURCE_KINDS, Article
@@ -71,10 +72,6 @@ class LiveReport:
             "lowest": round(min(self.confidences), 3),
             "median": round(median(self.confidences), 3),
         }
-
-
-class NothingToCheck(Exception):
-    """Neither the feed nor the home page gave an article to check; the message says why."""
 
 
 async def check_live(config: Config, count: int) -> LiveReport:

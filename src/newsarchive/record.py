@@ -30,9 +30,9 @@ FIELDS: tuple[str, ...] = (
 
 
 class PickledByFields:
-    """A dataclass pickled as its class and field values. The crawl's reading worker sends it
-    the records of every page it reads, and dataclasses' own pickling of a slots class looks up
-    its fields for every object: that cost more than all the rest of the message."""
+    """A dataclass pickled as its class and field values, because the crawl's reading workers
+    send back the records of every page and dataclasses' own pickling of a slots class looks its
+    fields up again for every object."""
 
     __slots__ = ()
     __match_args__: ClassVar[tuple[str, ...]]  # the fields, in order (dataclass sets it)

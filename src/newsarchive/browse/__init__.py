@@ -1,4 +1,4 @@
-"""`browse`: the archive in Datasette, configured for reading articles.
+"""Reading the archive in a browser (`browse`): Datasette set up for articles, not tables.
 
 The articles list (`article_browse`) faceted by category, layout, month and author, newest
 first; a search page that runs the archive's own search (diacritics folded, ranked, with

@@ -1,7 +1,7 @@
-"""The commands: parse arguments, call one function, print, choose the exit status (CLI.md).
+"""The command line: arguments read, one function called, its result printed.
 
-Each command lives in its own module with a `register(commands)` function; add new ones to
-`COMMANDS`.
+An error ends a command with the error's own exit status (CLI.md). Each command lives in its
+own module with a `register(commands)` function; add new ones to `COMMANDS`.
 """
 
 from __future__ import annotations
@@ -13,9 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from .. import __version__, status
-from ..config import ConfigError
-from ..store import StoreError
-from ..warc import WarcError
+from ..errors import NewsarchiveError
 from . import (
     audit,
     browse,
@@ -32,7 +30,7 @@ from . import (
     show,
     stats,
 )
-from .common import UsageError, silence_stdout
+from .common import silence_stdout
 
 COMMANDS = (
     crawl,
@@ -65,10 +63,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         # The reader stopped early (`| head`, a closed pager): its choice, not a failure.
         silence_stdout()
         return status.OK
-    except (UsageError, ConfigError) as exc:
-        return _fail(args, status.USAGE, str(exc))
-    except (StoreError, WarcError) as exc:
-        return _fail(args, status.FAILED, str(exc))
+    except NewsarchiveError as exc:
+        return _fail(args, exc.exit_status, str(exc))
     except KeyboardInterrupt:
         return _fail(args, 130, "interrupted")
     except Exception as exc:  # the promise: one line, never a traceback unless --debug

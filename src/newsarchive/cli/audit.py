@@ -16,9 +16,10 @@ from pathlib import Path
 from .. import status
 from ..audit import AuditReport, Day, audit, listed_in_sitemaps
 from ..discover import DateWindow
+from ..errors import UsageError
 from ..site import HANOI
 from ..store import Archive
-from .common import Subcommands, UsageError, add_command, chosen_days, config_of
+from .common import Subcommands, add_command, chosen_days, config_of
 
 DEFAULT_DAYS = 30  # without --since: the last thirty days
 BAR_WIDTH = 40  # characters of the longest bar

@@ -11,8 +11,9 @@ import importlib.util
 import sys
 
 from .. import status
+from ..errors import UsageError
 from ..store import Archive
-from .common import Subcommands, UsageError, add_command, config_of
+from .common import Subcommands, add_command, config_of
 
 DEFAULT_PORT = 8001
 

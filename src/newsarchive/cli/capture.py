@@ -5,15 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from .. import status
-from ..capture import CaptureError, FixtureExists, capture, recheck, unchecked
+from ..capture import capture, recheck, unchecked
+from ..errors import UsageError
 from ..site.urls import is_site_host
-from .common import Subcommands, UsageError, add_command, config_of
+from .common import Subcommands, add_command, config_of
 
 DEFAULT_DIR = "fixtures/captured"
 _SHOWN = 120  # characters of a value shown in a difference
@@ -49,13 +49,7 @@ def run(args: argparse.Namespace) -> int:
     host = urlsplit(args.target).hostname
     config = config_of(args, names_site=host is None or is_site_host(host))
     out = Path(args.out or DEFAULT_DIR)
-    try:
-        done = asyncio.run(capture(config, args.target, out, force=args.force))
-    except FixtureExists as exc:
-        raise UsageError(str(exc)) from None
-    except CaptureError as exc:
-        print(f"newsarchive: {exc}", file=sys.stderr)
-        return status.FAILED
+    done = asyncio.run(capture(config, args.target, out, force=args.force))
     print(f"saved {done.page}")
     print(f"      {done.sidecar}")
     print(f"draft {done.expected}: check every field against the page, then set")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sys
 
 from .. import status
-from ..live_check import CHECKED, READ_BY, REQUIRED, LiveReport, NothingToCheck, check_live
-from .common import Subcommands, UsageError, add_command, config_of
+from ..errors import UsageError
+from ..live_check import CHECKED, READ_BY, REQUIRED, LiveReport, check_live
+from .common import Subcommands, add_command, config_of
 
 
 def register(commands: Subcommands) -> None:
@@ -36,11 +36,7 @@ def run(args: argparse.Namespace) -> int:
     if args.n < 1:
         raise UsageError("--n must be 1 or more")
     config = config_of(args)
-    try:
-        report = asyncio.run(check_live(config, args.n))
-    except NothingToCheck as exc:
-        print(f"newsarchive: {exc}", file=sys.stderr)
-        return status.FAILED
+    report = asyncio.run(check_live(config, args.n))
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False))
     else:

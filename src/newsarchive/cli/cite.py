@@ -14,8 +14,9 @@ from typing import Any
 from .. import status
 from ..api import resolve
 from ..citation import FORMATS, Cited, cite, render, verify
+from ..errors import UsageError
 from ..store import Archive
-from .common import Subcommands, UsageError, add_command, at_moment, config_of
+from .common import Subcommands, add_command, at_moment, config_of
 
 
 def register(commands: Subcommands) -> None:

@@ -1,4 +1,4 @@
-"""What every command shares: exit statuses, usage errors, config, archive and filter options."""
+"""What every command shares: the --debug, --config and --db options, the config, the filters."""
 
 from __future__ import annotations
 
@@ -11,14 +11,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..config import Config, load_config
+from ..errors import UsageError
 from ..site import HANOI
 from ..store import Archive, ArticleFilter
 
 DEFAULT_CONFIG = "config.toml"
-
-
-class UsageError(Exception):
-    """Bad usage or configuration: exit 2 before any work."""
 
 
 class Subcommands(Protocol):

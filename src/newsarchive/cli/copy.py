@@ -8,8 +8,8 @@ import argparse
 from sqlalchemy.engine import make_url
 
 from .. import status
-from ..store import CopiedTable, TargetNotEmpty, copy_archive
-from .common import Subcommands, UsageError, add_command
+from ..store import CopiedTable, copy_archive
+from .common import Subcommands, add_command
 
 
 def register(commands: Subcommands) -> None:
@@ -28,10 +28,7 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        tables = copy_archive(args.source, args.target, force=args.force, progress=_print)
-    except TargetNotEmpty as exc:
-        raise UsageError(str(exc)) from None
+    tables = copy_archive(args.source, args.target, force=args.force, progress=_print)
     shown = make_url(args.target).render_as_string(hide_password=True)
     rows = sum(table.rows for table in tables)
     print(f"copied {rows} rows in {len(tables)} tables to {shown}; every count matches the source")

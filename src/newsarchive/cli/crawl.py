@@ -14,18 +14,17 @@ import sys
 from datetime import date, datetime
 from typing import Any
 
-from .. import status
 from ..budget import FINDING
 from ..config import Config, parse_duration
 from ..crawl import Crawl, CrawlOptions, CrawlReport, Event, EventSink, install_signal_handlers
 from ..discover import DateWindow
+from ..errors import CrawlLocked, UsageError
 from ..fetch import PaceChange
 from ..site import HANOI, hanoi_time
-from ..store import Archive, CrawlLocked
+from ..store import Archive
 from ..warc import WarcWriter, open_warc_writer
 from .common import (
     Subcommands,
-    UsageError,
     add_command,
     chosen_days,
     config_of,
@@ -73,20 +72,19 @@ def run(args: argparse.Namespace) -> int:
         with Archive.open(config.store.url) as archive, open_warc_writer(config) as warc:
             report = asyncio.run(_crawl(config, archive, warc, options, log))
     except CrawlLocked as exc:
-        if log is not None:
-            holder = exc.holder
-            log(
-                {
-                    "event": "locked",
-                    "message": str(exc),
-                    "pid": holder.pid,
-                    "host": holder.host,
-                    "started_at": hanoi_time(holder.started_at),
-                }
-            )
-        else:
-            print(f"newsarchive: {exc}", file=sys.stderr)
-        return status.LOCKED
+        if log is None:
+            raise
+        holder = exc.holder
+        log(
+            {
+                "event": "locked",
+                "message": str(exc),
+                "pid": holder.pid,
+                "host": holder.host,
+                "started_at": hanoi_time(holder.started_at),
+            }
+        )
+        return exc.exit_status
     try:
         if warc is not None and warc.files:
             print(f"WARC: {len(warc.files)} file(s) in {warc.directory}")

@@ -8,12 +8,12 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .. import status
+from ..errors import UsageError
 from ..export import FORMATS, replacing, write
 from ..record import Article
 from ..store import Archive
 from .common import (
     Subcommands,
-    UsageError,
     add_command,
     add_filter_options,
     article_filter,

@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 
 from .. import status
+from ..errors import UsageError
 from ..store import Archive
 from ..warc_import import ImportReport, import_warcs
-from .common import Subcommands, UsageError, add_command, config_of
+from .common import Subcommands, add_command, config_of
 from .statusline import StatusLine
 
 

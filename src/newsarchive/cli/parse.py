@@ -8,10 +8,11 @@ import sys
 from pathlib import Path
 
 from .. import status
+from ..errors import UsageError
 from ..parse import NotAnArticle, declared_url, parse_article
 from ..record import Article
 from ..site.urls import SITE_ROOT
-from .common import Subcommands, UsageError, add_command
+from .common import Subcommands, add_command
 
 
 def register(commands: Subcommands) -> None:
@@ -51,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         binary = _binary(data)
         said = f" (binary, not HTML: {binary})" if exc.kind == "empty" and binary else ""
         print(f"not an article: {exc.kind}{said}", file=sys.stderr)
-        return status.NOT_ARTICLE
+        return exc.exit_status
     record = explained(article) if args.explain else article.to_dict()
     print(json.dumps(record, ensure_ascii=False, indent=2))
     return status.OK

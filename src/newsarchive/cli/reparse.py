@@ -16,10 +16,11 @@ from contextlib import contextmanager
 from datetime import date
 
 from .. import status
+from ..errors import UsageError
 from ..reparse import ReparseReport, reparse
 from ..site.layouts import GENERIC, LAYOUTS
 from ..store import Archive
-from .common import Subcommands, UsageError, add_command, config_of
+from .common import Subcommands, add_command, config_of
 from .statusline import StatusLine
 
 

@@ -6,10 +6,10 @@ import argparse
 import json
 
 from .. import status
-from ..store import Archive, SearchSyntaxError
+from ..errors import UsageError
+from ..store import Archive
 from .common import (
     Subcommands,
-    UsageError,
     add_command,
     add_filter_options,
     article_filter,
@@ -40,13 +40,10 @@ def run(args: argparse.Namespace) -> int:
     with Archive.open(config.store.url, create=False) as archive:
         chosen = article_filter(args, archive)
         query = " ".join(args.query)
-        try:
-            hits = archive.search(query, limit=args.limit, chosen=chosen)
-            # Counted only for people, and only when the limit may have cut the list short.
-            cut = len(hits) == args.limit and not args.json
-            total = archive.count_matches(query, chosen=chosen) if cut else len(hits)
-        except SearchSyntaxError as exc:
-            raise UsageError(str(exc)) from None
+        hits = archive.search(query, limit=args.limit, chosen=chosen)
+        # Counted only for people, and only when the limit may have cut the list short.
+        cut = len(hits) == args.limit and not args.json
+        total = archive.count_matches(query, chosen=chosen) if cut else len(hits)
     for hit in hits:
         if args.json:
             record = {

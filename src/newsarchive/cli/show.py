@@ -13,11 +13,12 @@ from typing import Any
 from .. import status
 from ..api import article_key, resolve
 from ..changes import changes
+from ..errors import UsageError
 from ..export import replacing
 from ..record import SOURCE_KINDS, Article
 from ..site import hanoi_time
 from ..store import Archive, PageCapture, StoreError, Version
-from .common import Subcommands, UsageError, add_command, at_moment, checked_output, config_of
+from .common import Subcommands, add_command, at_moment, checked_output, config_of
 from .parse import explained
 
 

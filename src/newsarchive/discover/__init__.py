@@ -1,4 +1,7 @@
-"""Sitemaps, feeds and pages → candidate URLs with hints. Knows nothing of storage."""
+"""Finding what to fetch: sitemaps, feeds and pages → candidate URLs with hints.
+
+Knows nothing of storage.
+"""
 
 from .feed import links_in_feed
 from .found import Found

@@ -1,4 +1,4 @@
-"""One polite HTTP client: robots.txt, per-host pacing, retries, limits, outcomes named.
+"""Fetching politely: one HTTP client with robots.txt, per-host pacing, retries, limits.
 
 Knows nothing of HTML or SQL: URLs in, bytes and a named outcome out.
 """

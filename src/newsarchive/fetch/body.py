@@ -7,17 +7,11 @@ from collections.abc import AsyncIterator
 
 import httpx
 
+from ..errors import BodyTooLarge, BodyUndecodable
+
 # The codings we ask for (Accept-Encoding) and inflate ourselves, bounded.
 ACCEPT_ENCODING = "gzip, deflate"
 _ZLIB_CODINGS = frozenset({"gzip", "x-gzip", "deflate"})
-
-
-class BodyTooLarge(Exception):
-    """The body is, or says it is, over the cap."""
-
-
-class BodyUndecodable(Exception):
-    """The body does not decode with its Content-Encoding."""
 
 
 async def read_capped(response: httpx.Response, limit: int) -> bytes:

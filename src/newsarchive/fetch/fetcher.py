@@ -17,8 +17,9 @@ import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_result
 
 from ..config import FetchSettings
+from ..errors import BodyTooLarge, BodyUndecodable
 from .backoff import RETRY_STATUSES, BackoffOrRetryAfter, header_value, retry_after_seconds
-from .body import ACCEPT_ENCODING, BodyTooLarge, BodyUndecodable, read_capped
+from .body import ACCEPT_ENCODING, read_capped
 from .hosts import AllowedHosts, netloc_of
 from .pacing import PRESSURE_STATUSES, HostGate, HostPacer, PaceChange, Pressure
 from .result import FetchResult, Outcome, Reach, outcome_of

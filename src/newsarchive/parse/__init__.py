@@ -1,5 +1,6 @@
-"""bytes + URL → article record, or "not an article, but a …"."""
+"""Reading a page: bytes + URL → its article record, or "not an article, but a …"."""
 
-from .article import PARSER_VERSION, NotAnArticle, declared_url, parse_article
+from ..errors import NotAnArticle
+from .article import PARSER_VERSION, declared_url, parse_article
 
 __all__ = ["PARSER_VERSION", "NotAnArticle", "declared_url", "parse_article"]

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from ..errors import NotAnArticle
 from ..record import FIELDS, Article, Provenance, Related, RelatedKind
 from ..site import layouts as site
 from ..site.urls import (
@@ -63,15 +64,6 @@ _label_key = lru_cache(maxsize=1 << 12)(folded_key)
 # An ASCII text folds to an ASCII key: none is a label while every label has a non-ASCII letter.
 _NO_ASCII_LABEL = not any(key.isascii() for key in (*site.RELATED_LABELS, *site.SPONSORED_LABELS))
 _SNIFF = 8192  # characters looked at for a NUL, as git and grep tell binary files
-
-
-class NotAnArticle(Exception):
-    """The page is no article; `kind` says what it is, `detail` may say more."""
-
-    def __init__(self, kind: PageKind, detail: str | None = None) -> None:
-        super().__init__(f"not an article: {kind}")
-        self.kind = kind
-        self.detail = detail
 
 
 def parse_article(

@@ -1,4 +1,4 @@
-"""Everything particular to kinhtedothi.vn: addresses, layouts and their selectors, labels."""
+"""What newsarchive knows of kinhtedothi.vn, in one place: addresses, layouts, selectors, labels."""
 
 from datetime import UTC, datetime, timedelta, timezone
 

@@ -1,19 +1,20 @@
-"""The archive: schema and migrations, frontier, raw pages, articles, revisions, search, stats.
+"""Keeping the archive in a database (SQLite or PostgreSQL): everything a run stores or reads.
 
-The only room that speaks SQL; it takes and gives plain values (`newsarchive.record.Article`).
+Schema and migrations, frontier, raw pages, articles, revisions, search, stats. The only room
+that speaks SQL; it takes and gives plain values (`newsarchive.record.Article`).
 """
 
+from ..errors import CrawlLocked, SearchSyntaxError, StoreError, TargetNotEmpty
 from .archive import Archive, Fetched, StoreOutcome
 from .captures import PageCapture, RawPage
 from .coverage import UrlCoverage
-from .errors import SearchSyntaxError, StoreError
 from .filters import ArticleFilter
 from .frontier import BackfillWindow, Candidate, FrontierEntry
 from .history import REVISED_FIELDS, Version
-from .lock import CrawlLease, CrawlLocked, LockHolder
+from .lock import CrawlLease, LockHolder
 from .search import SearchHit
 from .stats import ArchiveStats, GenericReads, LastCrawl
-from .transfer import CopiedTable, TargetNotEmpty, copy_archive
+from .transfer import CopiedTable, copy_archive
 
 __all__ = [
     "REVISED_FIELDS",

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-
-class StoreError(Exception):
-    """The archive cannot be opened, read or written; the message says which and why."""
-
-
-class SearchSyntaxError(StoreError):
-    """A search query that FTS5 cannot read; the message says what is wrong with it."""
+# The store's own errors, in the one tree; its modules raise them from here.
+from ..errors import SearchSyntaxError as SearchSyntaxError
+from ..errors import StoreError as StoreError
 
 
 def one_line(text: object) -> str:

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
+from newsarchive.errors import CrawlLocked
 from newsarchive.site import hanoi_time
 
 from .models import CrawlLockRow
@@ -43,14 +44,6 @@ class CrawlLease:
 
     token: str
     holder: LockHolder
-
-
-class CrawlLocked(Exception):
-    """Another crawl holds the archive; `holder` says which."""
-
-    def __init__(self, holder: LockHolder) -> None:
-        super().__init__(f"another crawl holds the archive: {holder.describe()}; try again later")
-        self.holder = holder
 
 
 def take(session: Session, now: datetime) -> CrawlLease:

@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from newsarchive.errors import TargetNotEmpty
 from newsarchive.prepare import folded_texts
 
 from . import articles, fulltext
@@ -62,10 +63,6 @@ COPIED: tuple[type[Base], ...] = (
 NOT_COPIED: tuple[type[Base], ...] = (CrawlLockRow, HostPaceRow, ReparseRunRow)
 BATCH = 1000  # rows per read and per insert
 _INDEXED_PER_READ = 200
-
-
-class TargetNotEmpty(StoreError):
-    """The target already holds an archive; replacing it needs `force`."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParser
 from warcio.warcwriter import WARCWriter
 
 from ..config import Config
+from ..errors import WarcError
 from ..fetch import FetchResult
 from ..site.urls import SITE_ROOT
 from ..warclink import WarcLink
@@ -42,10 +43,6 @@ REVISIT_MIME = "warc/revisit"
 # warcprox do for the same reason).
 ORIGINAL_PREFIX = "X-Archive-Orig-"
 _DECODED_HEADERS = ("transfer-encoding", "content-encoding")
-
-
-class WarcError(Exception):
-    """The WARC directory or a file in it cannot be written; the message names it."""
 
 
 @dataclass(frozen=True, slots=True)
