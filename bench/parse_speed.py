@@ -150,7 +150,7 @@ def _library_floor(places: Counter[str]) -> list[str]:
     return [
         f"The parse and the calls into Lexbor and selectolax alone (the first {LIBRARY_PLACES} "
         f"places) take {library / parse:.1f}× the samples of the parse: what this extraction "
-        f"would cost with no Python of ours at all, against the bar of {MAX_PARSE_RATIO}×.",
+        f"would cost with no Python of ours at all, against the bar of {MAX_PARSE_RATIO:g}×.",
     ]
 
 
