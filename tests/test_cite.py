@@ -147,7 +147,9 @@ def test_text_reads_names_as_written_and_states_capture_fingerprint_and_record(
     )  # never "Nguyễn, V. A."
     assert "“Hà Nội mở rộng không gian công cộng ven hồ”" in reference
     assert "Kinh tế & Đô thị, 18 April" in reference and URL in reference
-    assert note.startswith("Archived on 2025-04-18 02:30:00 UTC by newsarchive (version 1 of 2)")
+    assert note.startswith(
+        "Archived on 2025-04-18T09:30:00+07:00 by newsarchive (version 1 of 2)"
+    ), "the capture's time in Hanoi time with its offset, as every command shows times"
     assert f"WARC record {LINK.record_id} in {LINK.file}" in note
 
 
@@ -175,7 +177,8 @@ def test_verify_holds_the_version_cited_then_and_refuses_what_changed(
     first, latest = json.loads(old), json.loads(new)
     assert first["fingerprint"] != latest["fingerprint"]
     assert (first["version"], latest["version"]) == (1, 2)
-    assert first["captured_at"] == T0.isoformat() and latest["captured_at"] == T1.isoformat()
+    assert [datetime.fromisoformat(c["captured_at"]) for c in (first, latest)] == [T0, T1]
+    assert first["captured_at"].endswith("+07:00"), "JSON times are Hanoi time, as stored exactly"
 
     status, out, _ = cite(db, capsys, "--verify", first["fingerprint"])
     assert status == 0 and out.startswith("held:")
@@ -223,9 +226,10 @@ def test_at_a_moment_between_two_captures_of_one_version_cites_the_earlier_page(
     earlier, latest = json.loads(before), json.loads(now)
     assert (earlier["version"], latest["version"]) == (1, 1)
     assert (
-        earlier["captured_at"] == T0.isoformat() and earlier["warc"]["record_id"] == LINK.record_id
+        datetime.fromisoformat(earlier["captured_at"]) == T0
+        and earlier["warc"]["record_id"] == LINK.record_id
     )
-    assert latest["captured_at"] == T1.isoformat() and latest["warc"] is None
+    assert datetime.fromisoformat(latest["captured_at"]) == T1 and latest["warc"] is None
     record_0, page_0 = earlier["fingerprint"].removeprefix("na1:").split("-")
     record_1, page_1 = latest["fingerprint"].removeprefix("na1:").split("-")
     assert record_0 == record_1 and page_0 != page_1

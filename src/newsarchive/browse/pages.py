@@ -8,6 +8,7 @@ from typing import Any
 from ..changes import changes
 from ..citation import cite, render
 from ..record import Article
+from ..site import hanoi_time
 from ..store import Archive, PageCapture, SearchHit, Version
 
 
@@ -75,8 +76,8 @@ def _versions(versions: list[Version]) -> list[VersionShown]:
         shown.append(
             VersionShown(
                 number,
-                version.first_seen_at.isoformat(timespec="seconds"),
-                version.last_seen_at.isoformat(timespec="seconds"),
+                hanoi_time(version.first_seen_at),
+                hanoi_time(version.last_seen_at),
                 [{"field": change.field, "diff": list(change.diff)} for change in changed],
             )
         )
@@ -87,7 +88,7 @@ def _versions(versions: list[Version]) -> list[VersionShown]:
 def _capture(capture: PageCapture) -> dict[str, Any]:
     return {
         "id": capture.raw_page_id,
-        "fetched_at": capture.fetched_at.isoformat(timespec="seconds"),
+        "fetched_at": hanoi_time(capture.fetched_at),
         "status": capture.status,
         "outcome": capture.outcome,
         "final_url": capture.final_url,

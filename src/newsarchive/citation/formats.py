@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import warnings
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from ..site import NEWSPAPER
+from ..site import HANOI, NEWSPAPER, hanoi_time
 from .cited import Cited
 from .names import Name, read_name
 
@@ -54,7 +54,7 @@ def render(cited: Cited, form: str) -> str:
 def archived_note(cited: Cited) -> str:
     """Where the citation's text came from: the capture, the fingerprint, the WARC record."""
     capture = cited.capture
-    moment = capture.fetched_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    moment = hanoi_time(capture.fetched_at)
     note = (
         f"Archived on {moment} by {ARCHIVE} (version {cited.number} of {cited.versions}); "
         f"fingerprint {cited.fingerprint}"
@@ -75,7 +75,7 @@ def csl_item(cited: Cited) -> dict[str, Any]:
         "container-title": NEWSPAPER,
         "language": "vi",
         "URL": article.url,
-        "accessed": _date_parts(cited.capture.fetched_at.astimezone(UTC)),
+        "accessed": _date_parts(cited.capture.fetched_at.astimezone(HANOI)),
         "archive": ARCHIVE,
         "note": archived_note(cited),
     }
@@ -137,7 +137,7 @@ def bibtex(cited: Cited) -> str:
         ]
     fields += [
         ("url", article.url),
-        ("urldate", cited.capture.fetched_at.astimezone(UTC).date().isoformat()),
+        ("urldate", cited.capture.fetched_at.astimezone(HANOI).date().isoformat()),
         ("language", "vietnamese"),
         ("note", _latex(archived_note(cited))),
     ]
@@ -158,7 +158,7 @@ def ris(cited: Cited) -> str:
         "title": article.title,
         "secondary_title": NEWSPAPER,
         "urls": [article.url],
-        "access_date": cited.capture.fetched_at.astimezone(UTC).strftime("%Y/%m/%d"),
+        "access_date": cited.capture.fetched_at.astimezone(HANOI).strftime("%Y/%m/%d"),
         "language": "vi",
         "name_of_database": ARCHIVE,
         "accession_number": cited.fingerprint,

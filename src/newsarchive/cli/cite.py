@@ -15,6 +15,7 @@ from .. import status
 from ..api import resolve
 from ..citation import FORMATS, Cited, cite, render, verify
 from ..errors import UsageError
+from ..site import hanoi_time
 from ..store import Archive
 from .common import Subcommands, add_command, at_moment, config_of
 
@@ -87,7 +88,7 @@ def facts(cited: Cited) -> dict[str, Any]:
         "published_at": cited.article.published_at,
         "version": cited.number,
         "versions": cited.versions,
-        "captured_at": capture.fetched_at.isoformat(),
+        "captured_at": hanoi_time(capture.fetched_at, exact=True),
         "raw_page_id": capture.raw_page_id,
         "warc": None
         if warc is None
@@ -101,4 +102,4 @@ def facts(cited: Cited) -> dict[str, Any]:
 
 
 def _when(cited: Cited) -> str:
-    return cited.capture.fetched_at.isoformat(timespec="seconds")
+    return hanoi_time(cited.capture.fetched_at)
