@@ -22,18 +22,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from . import status
-from .budget import PageBudget
-from .config import Config
-from .discover import DateWindow, Found
-from .fetch import Fetcher, FetchResult, PaceChange
-from .prepare import Prepared
-from .read import PARSER_ERROR, Readers, Reading
-from .record import Article
-from .redesign import LOW_CONFIDENCE, WINDOW, RedesignWatch, read_generically
-from .revisit import next_visit
-from .site import urls as site_urls
-from .store import (
+from ..config import Config
+from ..derived.prepared import Prepared
+from ..discover import DateWindow, Found
+from ..errors import Status
+from ..fetch import Fetcher, FetchResult, PaceChange
+from ..record import Article
+from ..site import urls as site_urls
+from ..store import (
     Archive,
     BackfillWindow,
     Candidate,
@@ -43,7 +39,11 @@ from .store import (
     RawPage,
     StoreError,
 )
-from .warclink import WarcLink
+from ..warclink import WarcLink
+from .budget import PageBudget
+from .readers import PARSER_ERROR, Readers, Reading
+from .redesign import LOW_CONFIDENCE, WINDOW, RedesignWatch, read_generically
+from .revisit import next_visit
 
 # Entry points come first, then new articles, then revisits of archived ones; lower runs first.
 PRIORITY = {"sitemap": 10, "feed": 20, "listing": 30, "article": 50, "page": 50, "revisit": 60}
@@ -103,7 +103,7 @@ class CrawlReport:
     fetched_kinds: Counter[str] = field(default_factory=Counter)  # fetches by frontier kind
     read_generically: int = 0  # articles no layout's rules know (an alarm only when most are)
     generic_example: str | None = None  # the first of them
-    exit_status: int = status.OK
+    exit_status: int = Status.OK
 
     def summary_line(self) -> str:
         c = self.counts
@@ -254,7 +254,7 @@ class Crawl:
                 report.left = self.archive.pending_count()
             self._judge()
         except BaseException:
-            report.exit_status = status.FAILED
+            report.exit_status = Status.FAILED
             raise
         finally:
             self.archive.finish_run(
@@ -492,7 +492,7 @@ class Crawl:
         while True:
             await asyncio.sleep(LOCK_RENEW_EVERY)
             if not self.archive.renew_crawl_lock(lease):
-                self.report.exit_status = status.LOCKED
+                self.report.exit_status = Status.LOCKED
                 self.request_stop("another crawl took the lock over (this run stalled too long)")
                 return
 
@@ -704,12 +704,12 @@ class Crawl:
             )
         if self._redesign is not None and (message := self._redesign.finish()):
             self._alarm("unknown_layout", message)
-        if report.exit_status != status.OK:  # set during the run (the lock was lost)
+        if report.exit_status != Status.OK:  # set during the run (the lock was lost)
             return
         if report.stopped_early:
-            report.exit_status = status.STOPPED
+            report.exit_status = Status.STOPPED
         elif report.alarms:
-            report.exit_status = status.ALARM
+            report.exit_status = Status.ALARM
         elif self._signal is not None:
             report.exit_status = 128 + self._signal  # the shell's convention for "killed by"
 
