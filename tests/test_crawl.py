@@ -19,7 +19,7 @@ from selectolax.lexbor import LexborHTMLParser
 from newsarchive.cli import run as cli
 from newsarchive.fetch import FetchResult
 from newsarchive.record import Article
-from newsarchive.runs.crawl import WRITE_BYTES, WRITE_EVERY, Landed, Unwritten
+from newsarchive.runs.crawl_writes import WRITE_BYTES, WRITE_EVERY, Landed, Unwritten
 from newsarchive.store import Archive, FrontierEntry
 
 EXPECTED = expected_records()

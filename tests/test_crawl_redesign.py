@@ -16,7 +16,7 @@ from replica import start_replica, unknown_layout_page
 
 from newsarchive.cli import run as cli
 from newsarchive.record import Article, Provenance
-from newsarchive.runs.crawl import PRIORITY
+from newsarchive.runs.crawl_writes import PRIORITY
 from newsarchive.runs.redesign import WINDOW, RedesignWatch
 from newsarchive.store import Archive, Candidate, GenericReads
 

@@ -24,7 +24,7 @@ from replica import Replica, start_replica
 from newsarchive.cli import run as cli
 from newsarchive.config import Config, FetchSettings
 from newsarchive.discover import DateWindow
-from newsarchive.runs.crawl import CrawlOptions
+from newsarchive.runs.crawl_report import CrawlOptions
 from newsarchive.site import HANOI
 from newsarchive.store import Archive, CrawlLocked
 

@@ -19,7 +19,8 @@ from ..discover import DateWindow
 from ..errors import CrawlLocked, UsageError
 from ..fetch import PaceChange
 from ..runs.budget import FINDING
-from ..runs.crawl import Crawl, CrawlOptions, CrawlReport, Event, EventSink, install_signal_handlers
+from ..runs.crawl import Crawl, Event, EventSink, install_signal_handlers
+from ..runs.crawl_report import CrawlOptions, CrawlReport
 from ..site import HANOI, hanoi_time
 from ..store import Archive
 from ..warc import WarcWriter, open_warc_writer
