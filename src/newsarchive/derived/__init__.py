@@ -1,2 +1,4 @@
-"""What is worked out from fetches and records without a database: the body compressed and
-hashed, text folded for search, the changes between two versions of a record."""
+"""What is worked out from fetches and records without a database.
+
+The body compressed and hashed and the text folded for search (`prepared`, `fold`), worked out
+in the crawl's reading workers; the changes between two versions of a record (`changes`)."""

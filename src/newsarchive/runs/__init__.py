@@ -1,2 +1,4 @@
-"""The runs a command starts, each named for its command: crawl, reparse, import-warc, check,
-capture and audit, with the parts only the crawl uses."""
+"""The runs a command starts, each module named for its command.
+
+crawl, reparse, import_warc, check (`check --live`), capture and audit; the crawl's parts beside
+it (`crawl_*`, budget, readers, redesign, revisit)."""
