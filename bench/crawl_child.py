@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from newsarchive.config import Config, CrawlSettings, FetchSettings, StoreSettings
-from newsarchive.crawl import Crawl
+from newsarchive.runs.crawl import Crawl
 from newsarchive.store import Archive
 
 

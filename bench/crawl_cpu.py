@@ -15,7 +15,7 @@ import tempfile
 import time
 from dataclasses import replace
 
-from newsarchive.crawl import Crawl
+from newsarchive.runs.crawl import Crawl
 from newsarchive.store import Archive
 
 from .common import ROOT

@@ -30,7 +30,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from newsarchive.config import CrawlSettings
-from newsarchive.prepare import prepare
+from newsarchive.derived.prepared import prepare
 from newsarchive.store import Archive, Fetched, RawPage
 
 from .generate import GENERATOR_VERSION, Replica

@@ -23,10 +23,10 @@ from sqlalchemy import URL, Engine, bindparam, create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 
 from newsarchive import store
-from newsarchive.prepare import COLUMN_WEIGHTS as WEIGHTS
+from newsarchive.derived.prepared import COLUMN_WEIGHTS as WEIGHTS
 from newsarchive.store import Archive, Fetched, RawPage
-from newsarchive.store.errors import one_line
 from newsarchive.store.query import fts5, parse_query
+from newsarchive.store.reasons import one_line
 
 from .common import Figure, Outcome, percentile
 from .generate import GENERATOR_VERSION, Replica

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from newsarchive.config import CrawlSettings
-from newsarchive.prepare import Prepared, prepare
+from newsarchive.derived.prepared import Prepared, prepare
 from newsarchive.record import Article
 from newsarchive.store import Archive, Fetched, RawPage
 from newsarchive.store.dialect import SQLITE_PRAGMAS

@@ -17,7 +17,8 @@ from typing import Any
 from replica import DEFAULT_ROOT, start_replica
 
 from newsarchive.config import Config, CrawlSettings, FetchSettings, StoreSettings
-from newsarchive.crawl import Crawl, CrawlOptions, CrawlReport
+from newsarchive.runs.crawl import Crawl
+from newsarchive.runs.crawl_report import CrawlOptions, CrawlReport
 from newsarchive.store import Archive
 
 SITE_ROOT = "https://kinhtedothi.vn"

@@ -11,11 +11,11 @@ import pytest
 from faultserver import FaultServer, Reply
 from replica import Replica
 
-from newsarchive.audit import per_day
 from newsarchive.cli import run as cli
 from newsarchive.config import Config, CrawlSettings, FetchSettings, StoreSettings
-from newsarchive.crawl import Crawl
 from newsarchive.discover import DateWindow
+from newsarchive.runs.audit import per_day
+from newsarchive.runs.crawl import Crawl
 from newsarchive.store import Archive
 
 JANUARY = ["--since", "2025-01-01", "--until", "2025-01-31"]

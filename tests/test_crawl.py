@@ -17,9 +17,9 @@ from replica import Replica
 from selectolax.lexbor import LexborHTMLParser
 
 from newsarchive.cli import run as cli
-from newsarchive.crawl import WRITE_BYTES, WRITE_EVERY, Landed, Unwritten
 from newsarchive.fetch import FetchResult
 from newsarchive.record import Article
+from newsarchive.runs.crawl_writes import WRITE_BYTES, WRITE_EVERY, Landed, Unwritten
 from newsarchive.store import Archive, FrontierEntry
 
 EXPECTED = expected_records()
@@ -131,10 +131,10 @@ def test_the_crawl_summary_ends_with_the_documented_counts_line(
 def test_a_parser_bug_on_one_page_fails_that_page_and_the_crawl_carries_on(
     replica: Replica, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import newsarchive.read
+    import newsarchive.runs.readers
 
     broken = next(iter(EXPECTED))
-    real = newsarchive.read.parse_article
+    real = newsarchive.runs.readers.parse_article
 
     def parse_with_a_bug(
         html: bytes | str, url: str, *, tree: LexborHTMLParser | None = None
@@ -143,7 +143,7 @@ def test_a_parser_bug_on_one_page_fails_that_page_and_the_crawl_carries_on(
             raise IndexError("list index out of range")
         return real(html, url, tree=tree)
 
-    monkeypatch.setattr(newsarchive.read, "parse_article", parse_with_a_bug)
+    monkeypatch.setattr(newsarchive.runs.readers, "parse_article", parse_with_a_bug)
     # Read in this process, where the bug is planted.
     cfg = crawl_config(replica.base_url, tmp_path / "a.db", parse_workers=0)
     report = run_crawl(cfg)
@@ -156,7 +156,7 @@ def test_a_parser_bug_on_one_page_fails_that_page_and_the_crawl_carries_on(
         )
 
     # Once the bug is fixed, the next run archives the page.
-    monkeypatch.setattr(newsarchive.read, "parse_article", real)
+    monkeypatch.setattr(newsarchive.runs.readers, "parse_article", real)
     run_crawl(cfg)
     with Archive.open(cfg.store.url) as archive:
         assert archive.article_count() == len(EXPECTED)

@@ -15,9 +15,9 @@ import pytest
 from replica import start_replica, unknown_layout_page
 
 from newsarchive.cli import run as cli
-from newsarchive.crawl import PRIORITY
 from newsarchive.record import Article, Provenance
-from newsarchive.redesign import WINDOW, RedesignWatch
+from newsarchive.runs.crawl_writes import PRIORITY
+from newsarchive.runs.redesign import WINDOW, RedesignWatch
 from newsarchive.store import Archive, Candidate, GenericReads
 
 SITE = Path(__file__).resolve().parent.parent / "fixtures" / "site"

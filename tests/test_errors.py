@@ -8,11 +8,16 @@ import inspect
 import pkgutil
 
 import newsarchive
-from newsarchive import errors, status
+from newsarchive import errors
 from newsarchive.errors import NewsarchiveError
 
 # The statuses an error may stand for (CLI.md); 0, 4 and 5 end a run that finished.
-ERROR_STATUSES = {status.FAILED, status.USAGE, status.NOT_ARTICLE, status.LOCKED}
+ERROR_STATUSES = {
+    errors.Status.FAILED,
+    errors.Status.USAGE,
+    errors.Status.NOT_ARTICLE,
+    errors.Status.LOCKED,
+}
 
 
 # Alembic's scripts, run by alembic inside a migration, not modules to import.

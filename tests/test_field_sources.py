@@ -22,9 +22,9 @@ from sqlalchemy import create_engine
 
 from newsarchive.cli import run as cli
 from newsarchive.parse import parse_article
-from newsarchive.read import Readers
 from newsarchive.record import FIELDS, SOURCE_KINDS, Article, Provenance
-from newsarchive.reparse import reparse
+from newsarchive.runs.readers import Readers
+from newsarchive.runs.reparse import reparse
 from newsarchive.site import layouts
 from newsarchive.store import Archive, Fetched, RawPage, copy_archive
 from newsarchive.store.engine import migration_config

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from newsarchive.discover import Found, links_in_page
-from newsarchive.read import read_page
+from newsarchive.runs.readers import read_page
 
 SITE = "https://kinhtedothi.vn"
 SECTION = f"{SITE}/kinh-te/"

@@ -17,7 +17,7 @@ from test_site_urls import joined_by_hand, joined_by_urljoin
 
 from newsarchive import parse_article
 from newsarchive.parse.article import _text_nodes
-from newsarchive.parse.body import BLOCK_TAGS, has_block
+from newsarchive.parse.blocks import BLOCK_TAGS, has_block
 from newsarchive.parse.decode import decode_page
 from newsarchive.parse.marks import Marks, ancestry, lies_in, within
 from newsarchive.parse.metadata import _JSON

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from test_store import full_article
 
+from newsarchive.derived.prepared import PackedBody, Prepared, prepare
 from newsarchive.discover import Found
-from newsarchive.prepare import PackedBody, Prepared, prepare
-from newsarchive.read import PARSER_ERROR, Readers, Reading, read_page
 from newsarchive.record import Article, Image, PickledByFields, Related
+from newsarchive.runs.readers import PARSER_ERROR, Readers, Reading, read_page
 
 SITE = Path(__file__).resolve().parent.parent / "fixtures" / "site"
 ARTICLE = next(iter(sorted(SITE.rglob("*.expected.json"))))
@@ -95,7 +95,7 @@ def test_workers_ignore_the_signals_the_crawl_handles_itself() -> None:
 
 WORKER_OF_A_CRAWL = """
 import asyncio, sys, time
-from newsarchive.read import Readers
+from newsarchive.runs.readers import Readers
 
 async def main():
     readers = Readers(1, max_listing_page=2)
@@ -116,7 +116,7 @@ def _workers_of(parent: int) -> list[int]:
             command = (stat.parent / "cmdline").read_bytes()
         except OSError:
             continue
-        if int(fields[1]) == parent and b"newsarchive.read" in command:
+        if int(fields[1]) == parent and b"newsarchive.runs.readers" in command:
             found.append(int(stat.parent.name))
     return found
 

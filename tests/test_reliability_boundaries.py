@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 
 from newsarchive.cli import run as cli
 from newsarchive.config import Config, CrawlSettings, FetchSettings, StoreSettings
-from newsarchive.crawl import Crawl
+from newsarchive.runs.crawl import Crawl
 from newsarchive.store import Archive
 
 SEED_PAGE = "huyen-hoai-duc-nang-cao-chat-luong-cai-cach-hanh-chinh-tang-su-hai-long.html"

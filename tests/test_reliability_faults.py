@@ -26,7 +26,8 @@ from netwatch import watching
 from sitegen import SITE_ROOT, GeneratedSite, expected_record, generated_site
 
 from newsarchive.config import Config, CrawlSettings, FetchSettings, StoreSettings
-from newsarchive.crawl import Crawl, CrawlReport
+from newsarchive.runs.crawl import Crawl
+from newsarchive.runs.crawl_report import CrawlReport
 from newsarchive.store import Archive
 
 CAP = 1_000_000  # fetch.max_body_bytes of these crawls

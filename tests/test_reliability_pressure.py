@@ -36,9 +36,10 @@ from sqlalchemy import create_engine, text
 
 from newsarchive.cli import run as cli
 from newsarchive.config import Config, CrawlSettings, FetchSettings, StoreSettings
-from newsarchive.crawl import Crawl, CrawlReport, Event
 from newsarchive.fetch import Fetcher
 from newsarchive.fetch.backoff import retry_after_seconds
+from newsarchive.runs.crawl import Crawl, Event
+from newsarchive.runs.crawl_report import CrawlReport
 from newsarchive.store import Archive
 
 # The long variants (crawl, then the ideal client) take minutes.

@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import Replica  # noqa: E402
-from newsarchive import reparse as rereading  # noqa: E402
 from newsarchive.cli import run as cli  # noqa: E402
+from newsarchive.runs import reparse as rereading  # noqa: E402
 from newsarchive.store import Archive, Fetched, RawPage  # noqa: E402
 
 ARTICLES = 4 * rereading.PARALLEL_FROM  # more chunks than two processes take ahead

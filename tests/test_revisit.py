@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from newsarchive.config import ConfigError, RevisitRule, load_config, parse_duration
-from newsarchive.revisit import next_visit
+from newsarchive.runs.revisit import next_visit
 
 NOW = datetime(2025, 12, 20, 12, 0, tzinfo=UTC)
 RULES = (

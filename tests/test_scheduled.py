@@ -23,8 +23,8 @@ from replica import Replica, start_replica
 
 from newsarchive.cli import run as cli
 from newsarchive.config import Config, FetchSettings
-from newsarchive.crawl import CrawlOptions
 from newsarchive.discover import DateWindow
+from newsarchive.runs.crawl_report import CrawlOptions
 from newsarchive.site import HANOI
 from newsarchive.store import Archive, CrawlLocked
 

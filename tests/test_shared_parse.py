@@ -19,11 +19,11 @@ from test_hostile_html import CUTS, mutated
 
 import newsarchive.discover.links
 import newsarchive.parse.article
-import newsarchive.read
+import newsarchive.runs.readers
 from newsarchive.discover import Found, links_in_page
 from newsarchive.parse import NotAnArticle, parse_article
-from newsarchive.read import PARSER_ERROR, Reading, read_page
 from newsarchive.record import Article
+from newsarchive.runs.readers import PARSER_ERROR, Reading, read_page
 
 SITE = Path(__file__).resolve().parent.parent / "fixtures" / "site"
 FIXTURE_PAGES = sorted(SITE.rglob("*.html"))
@@ -186,7 +186,7 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> list[object]:
         made.append(html)
         return LexborHTMLParser(html)
 
-    for module in (newsarchive.read, newsarchive.discover.links, newsarchive.parse.article):
+    for module in (newsarchive.runs.readers, newsarchive.discover.links, newsarchive.parse.article):
         monkeypatch.setattr(module, "LexborHTMLParser", counting)
     return made
 

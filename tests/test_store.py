@@ -24,7 +24,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import create_engine
 
-from newsarchive.fold import fold
+from newsarchive.derived.fold import fold
 from newsarchive.record import Article, Image, Related
 from newsarchive.store import (
     Archive,

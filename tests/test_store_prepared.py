@@ -1,4 +1,4 @@
-"""What the archive derives from a fetch without a database (`newsarchive.prepare`), worked out
+"""What the archive derives from a fetch without a database (`newsarchive.derived.prepared`), worked out
 by the crawl's reader instead of the store: the same archive either way. And the store's rows
 written at the driver (`dialect.insert_rows` and the rest): what SQLAlchemy would have written."""
 
@@ -17,8 +17,8 @@ from test_read import PAGE, SITE, URL
 from test_store import full_article
 from test_store_batches import a_crawls_worth, contents
 
-from newsarchive.prepare import content_hash, folded_texts, pack_body, prepare
-from newsarchive.read import read_page
+from newsarchive.derived.prepared import content_hash, folded_texts, pack_body, prepare
+from newsarchive.runs.readers import read_page
 from newsarchive.store import Archive
 from newsarchive.store.dialect import insert_rows, insert_rows_keyed, update_by_id
 from newsarchive.store.models import FrontierEntryRow, RawPageRow, table_of

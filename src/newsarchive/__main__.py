@@ -1,5 +1,5 @@
 from .cli import main
 
-# Guarded: the crawl's reading processes (newsarchive.read) import the main module again.
+# Guarded: the crawl's reading processes (newsarchive.runs.readers) import the main module again.
 if __name__ == "__main__":
     main()

@@ -100,3 +100,16 @@ class FixtureExists(CaptureError):
 
 class NothingToCheck(NewsarchiveError):
     """Neither the feed nor the home page gave an article to check; the message says why."""
+
+
+class Status:
+    """The exit statuses of CLI.md: the errors' own, and those that end a run that finished but
+    has something to say (`ALARM`, `STOPPED`)."""
+
+    OK = 0
+    FAILED = NewsarchiveError.exit_status
+    USAGE = UsageError.exit_status
+    NOT_ARTICLE = NotAnArticle.exit_status
+    ALARM = 4  # crawl/check: a health alarm
+    STOPPED = 5  # crawl: the site kept refusing or failing
+    LOCKED = CrawlLocked.exit_status

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..changes import changes
 from ..citation import cite, render
+from ..derived.changes import changes
 from ..record import Article
 from ..site import hanoi_time
 from ..store import Archive, PageCapture, SearchHit, Version

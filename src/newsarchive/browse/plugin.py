@@ -14,7 +14,7 @@ from datasette import hookimpl as datasette_hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
-from ..fold import fold
+from ..derived.fold import fold
 from ..store import Archive, SearchSyntaxError
 from .pages import article_page, search_page
 

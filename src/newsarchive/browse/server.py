@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from .metadata import MAIN_TABLE, metadata
+from .datasette_metadata import MAIN_TABLE, metadata
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # Datasette's own settings: no guessing of facets (ours are set), a time limit per query.

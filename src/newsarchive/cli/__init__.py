@@ -12,8 +12,8 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from .. import __version__, status
-from ..errors import NewsarchiveError
+from .. import __version__
+from ..errors import NewsarchiveError, Status
 from . import (
     audit,
     browse,
@@ -62,13 +62,13 @@ def run(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         # The reader stopped early (`| head`, a closed pager): its choice, not a failure.
         silence_stdout()
-        return status.OK
+        return Status.OK
     except NewsarchiveError as exc:
         return _fail(args, exc.exit_status, str(exc))
     except KeyboardInterrupt:
         return _fail(args, 130, "interrupted")
     except Exception as exc:  # the promise: one line, never a traceback unless --debug
-        return _fail(args, status.FAILED, f"unexpected error: {type(exc).__name__}: {exc}")
+        return _fail(args, Status.FAILED, f"unexpected error: {type(exc).__name__}: {exc}")
 
 
 def _fail(args: argparse.Namespace, code: int, message: str) -> int:

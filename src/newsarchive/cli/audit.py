@@ -13,10 +13,9 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from .. import status
-from ..audit import AuditReport, Day, audit, listed_in_sitemaps
 from ..discover import DateWindow
-from ..errors import UsageError
+from ..errors import Status, UsageError
+from ..runs.audit import AuditReport, Day, audit, listed_in_sitemaps
 from ..site import HANOI
 from ..store import Archive
 from .common import Subcommands, add_command, chosen_days, config_of
@@ -56,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         if listing.unreachable:
             # An empty month would read as "nothing missing": say the site was out of reach.
             print(f"newsarchive: audit read no sitemap: {listing.unreadable[0]}", file=sys.stderr)
-            return status.STOPPED
+            return Status.STOPPED
         report = audit(archive, listing, window)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False))
@@ -64,12 +63,12 @@ def run(args: argparse.Namespace) -> int:
         print(summary(report) if args.summary else render(report))
     if plot is not None:
         # matplotlib is imported only when a chart is asked for: it is slow to load.
-        from ..daychart import draw_days
+        from ..runs.audit_chart import draw_days
 
         title = f"Articles per day, {window.since} to {window.until}"
         draw_days(report.days, plot, title)
         print(f"chart: {plot}", file=sys.stderr if args.json else sys.stdout)
-    return status.OK
+    return Status.OK
 
 
 def _window(args: argparse.Namespace) -> DateWindow:

@@ -10,8 +10,7 @@ import argparse
 import importlib.util
 import sys
 
-from .. import status
-from ..errors import UsageError
+from ..errors import Status, UsageError
 from ..store import Archive
 from .common import Subcommands, add_command, config_of
 
@@ -45,8 +44,8 @@ def run(args: argparse.Namespace) -> int:
             f"newsarchive: port {args.port} on {args.host} is in use; choose another with --port",
             file=sys.stderr,
         )
-        return status.FAILED
+        return Status.FAILED
     print(f"Browsing {database} at {address(args.host, args.port, database)} (Ctrl-C stops)")
     print(f"Search: http://{args.host}:{args.port}/search", flush=True)
     serve(database, config.store.url, args.host, args.port)  # until Ctrl-C
-    return status.OK
+    return Status.OK

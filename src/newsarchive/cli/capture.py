@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .. import status
-from ..capture import capture, recheck, unchecked
-from ..errors import UsageError
+from ..errors import Status, UsageError
+from ..runs.capture import capture, recheck, unchecked
 from ..site.urls import is_site_host
 from .common import Subcommands, add_command, config_of
 
@@ -56,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"      checked_by_eye to true in {done.sidecar.name} and commit the three files")
     if "not_article" in done.record:
         print(f"note: the parser reads this page as no article ({done.record['not_article']})")
-    return status.OK
+    return Status.OK
 
 
 def _recheck(directory: Path, *, given: bool) -> int:
@@ -64,11 +63,11 @@ def _recheck(directory: Path, *, given: bool) -> int:
         if given:
             raise UsageError(f"no fixture directory {directory}")
         print(f"no captured pages in {directory}")
-        return status.OK
+        return Status.OK
     names, differences = recheck(directory)
     if not names:
         print(f"no captured pages in {directory}")
-        return status.OK
+        return Status.OK
     for difference in differences:
         print(
             f"{difference.name}: {difference.field}\n"
@@ -80,7 +79,7 @@ def _recheck(directory: Path, *, given: bool) -> int:
     if waiting:
         print(f"not yet checked by eye: {', '.join(waiting)}")
     print(f"{len(names) - len(differing)} of {len(names)} captured pages read as expected")
-    return status.FAILED if differences else status.OK
+    return Status.FAILED if differences else Status.OK
 
 
 def _shown(value: Any) -> str:

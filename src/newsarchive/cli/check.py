@@ -6,9 +6,8 @@ import argparse
 import asyncio
 import json
 
-from .. import status
-from ..errors import UsageError
-from ..live_check import CHECKED, READ_BY, REQUIRED, LiveReport, check_live
+from ..errors import Status, UsageError
+from ..runs.check import CHECKED, READ_BY, REQUIRED, LiveReport, check_live
 from .common import Subcommands, add_command, config_of
 
 
@@ -42,10 +41,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print(report)
     if report.alarms:
-        return status.ALARM
+        return Status.ALARM
     if report.checked == 0:
-        return status.FAILED
-    return status.OK
+        return Status.FAILED
+    return Status.OK
 
 
 def _print(report: LiveReport) -> None:

@@ -11,10 +11,9 @@ import argparse
 import json
 from typing import Any
 
-from .. import status
 from ..api import resolve
 from ..citation import FORMATS, Cited, cite, render, verify
-from ..errors import UsageError
+from ..errors import Status, UsageError
 from ..site import hanoi_time
 from ..store import Archive
 from .common import Subcommands, add_command, at_moment, config_of
@@ -54,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(facts(cited) | {"citation": rendered}, ensure_ascii=False))
     else:
         print(rendered.rstrip("\n"))
-    return status.OK
+    return Status.OK
 
 
 def _verify(url: str, fingerprint: str, *, as_json: bool) -> int:
@@ -74,7 +73,7 @@ def _verify(url: str, fingerprint: str, *, as_json: bool) -> int:
         print(f"  version {cited.number} of {cited.versions}, captured {_when(cited)}")
     else:
         print(f"not held: {verdict.reason}")
-    return status.OK if verdict.held else status.FAILED
+    return Status.OK if verdict.held else Status.FAILED
 
 
 def facts(cited: Cited) -> dict[str, Any]:

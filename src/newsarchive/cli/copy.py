@@ -7,7 +7,7 @@ import argparse
 
 from sqlalchemy.engine import make_url
 
-from .. import status
+from ..errors import Status
 from ..store import CopiedTable, copy_archive
 from .common import Subcommands, add_command
 
@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     shown = make_url(args.target).render_as_string(hide_password=True)
     rows = sum(table.rows for table in tables)
     print(f"copied {rows} rows in {len(tables)} tables to {shown}; every count matches the source")
-    return status.OK
+    return Status.OK
 
 
 def _print(table: CopiedTable) -> None:

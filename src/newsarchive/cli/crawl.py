@@ -14,12 +14,13 @@ import sys
 from datetime import date, datetime
 from typing import Any
 
-from ..budget import FINDING
 from ..config import Config, parse_duration
-from ..crawl import Crawl, CrawlOptions, CrawlReport, Event, EventSink, install_signal_handlers
 from ..discover import DateWindow
 from ..errors import CrawlLocked, UsageError
 from ..fetch import PaceChange
+from ..runs.budget import FINDING
+from ..runs.crawl import Crawl, Event, EventSink, install_signal_handlers
+from ..runs.crawl_report import CrawlOptions, CrawlReport
 from ..site import HANOI, hanoi_time
 from ..store import Archive
 from ..warc import WarcWriter, open_warc_writer

@@ -7,8 +7,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from .. import status
-from ..errors import UsageError
+from ..errors import Status, UsageError
 from ..export import FORMATS, replacing, write
 from ..record import Article
 from ..store import Archive
@@ -46,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         with replacing(out) as handle:
             count = write(args.format, articles, handle)
     print(f"exported {count} article{'' if count == 1 else 's'} to {out}")
-    return status.OK
+    return Status.OK
 
 
 def _output(args: argparse.Namespace) -> Path | None:
@@ -61,4 +60,4 @@ def _output(args: argparse.Namespace) -> Path | None:
 def _to_stdout(format: str, articles: Iterable[Article]) -> int:
     write(format, articles, sys.stdout.buffer)
     sys.stdout.buffer.flush()  # a reader gone early (`| head`) is the CLI's to handle, as for all
-    return status.OK
+    return Status.OK

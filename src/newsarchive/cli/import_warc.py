@@ -6,10 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from .. import status
-from ..errors import UsageError
+from ..errors import Status, UsageError
+from ..runs.import_warc import ImportReport, import_warcs
 from ..store import Archive
-from ..warc_import import ImportReport, import_warcs
 from .common import Subcommands, add_command, config_of
 from .statusline import StatusLine
 
@@ -45,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     for reason, count in sorted(report.skipped.items()):
         print(f"  {count:>7}  skipped: {reason}")
     print(report.summary_line())
-    return status.OK
+    return Status.OK
 
 
 _PROBLEMS_SHOWN = 20

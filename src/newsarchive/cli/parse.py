@@ -7,8 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from .. import status
-from ..errors import UsageError
+from ..errors import Status, UsageError
 from ..parse import NotAnArticle, declared_url, parse_article
 from ..record import Article
 from ..site.urls import SITE_ROOT
@@ -55,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         return exc.exit_status
     record = explained(article) if args.explain else article.to_dict()
     print(json.dumps(record, ensure_ascii=False, indent=2))
-    return status.OK
+    return Status.OK
 
 
 # What a file that is no web page most often is, by its first bytes.

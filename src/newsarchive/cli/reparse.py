@@ -15,9 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 
-from .. import status
-from ..errors import UsageError
-from ..reparse import ReparseReport, reparse
+from ..errors import Status, UsageError
+from ..runs.reparse import ReparseReport, reparse
 from ..site.layouts import GENERIC, LAYOUTS
 from ..store import Archive
 from .common import Subcommands, add_command, config_of
@@ -101,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 128 + (caught[0] if caught else signal.SIGINT)
-    return status.OK
+    return Status.OK
 
 
 class _Pace:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from .. import status
-from ..errors import UsageError
+from ..errors import Status, UsageError
 from ..store import Archive
 from .common import (
     Subcommands,
@@ -60,4 +59,4 @@ def run(args: argparse.Namespace) -> int:
         print("no articles found")
     elif total > len(hits):
         print(f"{len(hits)} of {total}; more with --limit")
-    return status.OK
+    return Status.OK

@@ -10,10 +10,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .. import status
 from ..api import article_key, resolve
-from ..changes import changes
-from ..errors import UsageError
+from ..derived.changes import changes
+from ..errors import Status, UsageError
 from ..export import replacing
 from ..record import SOURCE_KINDS, Article
 from ..site import hanoi_time
@@ -68,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
             if versions is None:
                 raise _not_found(key)
             print(history_json(versions) if args.json else history_text(versions))
-            return status.OK
+            return Status.OK
         article = archive.get_article(key)
         capture = archive.article_capture(key)
     if article is None:
@@ -81,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         if capture is not None:
             text += f"\n\n{capture_text(capture)}"
         print(f"{text}\n\n{sources_text(article)}" if args.explain else text)
-    return status.OK
+    return Status.OK
 
 
 def _write_raw(archive: Archive, key: str | int, at: datetime | None, out: Path | None) -> int:
@@ -101,11 +100,11 @@ def _write_raw(archive: Archive, key: str | int, at: datetime | None, out: Path 
     if out is None:
         sys.stdout.buffer.write(body)
         sys.stdout.buffer.flush()
-        return status.OK
+        return Status.OK
     with replacing(out) as handle:
         handle.write(body)
     print(f"wrote {len(body)} bytes of {capture.url} as fetched {hanoi_time(capture.fetched_at)}")
-    return status.OK
+    return Status.OK
 
 
 def _not_found(key: str | int) -> StoreError:

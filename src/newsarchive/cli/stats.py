@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from .. import status
+from ..errors import Status
 from ..site import hanoi_time
 from ..store import Archive, ArchiveStats
 from .common import Subcommands, add_command, config_of
@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     with Archive.open(config.store.url, create=False) as archive:
         found = archive.stats()
     print(json.dumps(stats_json(found), ensure_ascii=False) if args.json else stats_text(found))
-    return status.OK
+    return Status.OK
 
 
 def stats_json(found: ArchiveStats) -> dict[str, Any]:

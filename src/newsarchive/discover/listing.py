@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from ..fold import fold
+from ..derived.fold import fold
 from ..site import paging
 from ..site.urls import NON_ARTICLE_PREFIXES, link_url, url_kind
 

@@ -29,7 +29,7 @@ from ..site.urls import (
     site_id,
     url_kind,
 )
-from .body import Block, Body, BodyReader, related_links
+from .blocks import Block, Body, BodyReader, related_links
 from .dates import parse_iso, parse_visible
 from .decode import decode_page
 from .marks import Marks, ancestry, has_descendant, in_any, lies_in, within

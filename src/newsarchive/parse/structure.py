@@ -16,7 +16,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..site.layouts import GENERIC
 from ..site.urls import link_url
-from .body import INLINE_TAGS, has_block
+from .blocks import INLINE_TAGS, has_block
 from .marks import in_any, within
 from .text import clean
 

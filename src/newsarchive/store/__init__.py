@@ -6,12 +6,12 @@ that speaks SQL; it takes and gives plain values (`newsarchive.record.Article`).
 
 from ..errors import CrawlLocked, SearchSyntaxError, StoreError, TargetNotEmpty
 from .archive import Archive, Fetched, StoreOutcome
-from .captures import PageCapture, RawPage
 from .coverage import UrlCoverage
 from .filters import ArticleFilter
 from .frontier import BackfillWindow, Candidate, FrontierEntry
 from .history import REVISED_FIELDS, Version
 from .lock import CrawlLease, LockHolder
+from .raw_pages import PageCapture, RawPage
 from .search import SearchHit
 from .stats import ArchiveStats, GenericReads, LastCrawl
 from .transfer import CopiedTable, copy_archive

@@ -14,34 +14,34 @@ from sqlalchemy import ColumnElement, Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from newsarchive.prepare import Prepared, prepare
+from newsarchive.derived.prepared import Prepared, prepare
 from newsarchive.record import Article
 
 from . import (
     articles,
-    captures,
     coverage,
+    crawl_runs,
     filters,
     frontier,
     fulltext,
     history,
     lock,
     pace,
-    reparse,
-    runs,
+    raw_pages,
+    rereads,
     stats,
 )
-from .captures import PageCapture, RawPage
 from .coverage import UrlCoverage
 from .dialect import WRITE_OPTION, has_full_text_search, is_transient
 from .engine import open_engine
-from .errors import SearchSyntaxError, StoreError, reason
 from .filters import ALL_ARTICLES, ArticleFilter
 from .frontier import BackfillWindow, Candidate, FrontierEntry
 from .history import Version
 from .lock import CrawlLease
 from .models import ArticleRow
-from .reparse import ArticleCapture, ReparseState, Reread
+from .raw_pages import PageCapture, RawPage
+from .reasons import SearchSyntaxError, StoreError, reason
+from .rereads import ArticleCapture, ReparseState, Reread
 from .search import SearchHit
 from .stats import ArchiveStats, GenericReads
 
@@ -291,7 +291,7 @@ class Archive:
     def _record(self, session: Session, fetches: Sequence[Fetched]) -> list[StoreOutcome]:
         """One run of fetches (see `_runs`), each kind of row in one statement for all."""
         ready = [f.prepared or prepare(f.raw.body, f.article) for f in fetches]
-        pages = captures.add_raw_pages(
+        pages = raw_pages.add_raw_pages(
             session,
             [(f.raw, r.body, f.page_kind, f.run_id) for f, r in zip(fetches, ready, strict=True)],
         )
@@ -427,12 +427,12 @@ class Archive:
 
     def raw_body(self, raw_page_id: int) -> bytes:
         with self._read() as session:
-            return captures.raw_body(session, raw_page_id)
+            return raw_pages.raw_body(session, raw_page_id)
 
     def capture_at(self, url: str, at: datetime | None = None) -> PageCapture | None:
         """The last fetch of `url` (canonical) that brought a body, at or before `at`."""
         with self._read() as session:
-            return captures.capture_at(session, url, at)
+            return raw_pages.capture_at(session, url, at)
 
     def url_of_site_id(self, site_id: str) -> str | None:
         """The URL of the article the site numbers `site_id` (the id in its address)."""
@@ -447,25 +447,25 @@ class Archive:
     def page_capture(self, raw_page_id: int) -> PageCapture:
         """One fetch: when, its body's hash, its WARC record if written."""
         with self._read() as session:
-            return captures.page_capture(session, raw_page_id)
+            return raw_pages.page_capture(session, raw_page_id)
 
     def article_capture(self, url_or_id: str | int) -> PageCapture | None:
         """The capture the stored version of an article was last read from, if any."""
         with self._read() as session:
             found = session.scalar(select(ArticleRow.raw_page_id).where(_key(url_or_id)))
-            return None if found is None else captures.page_capture(session, found)
+            return None if found is None else raw_pages.page_capture(session, found)
 
     def latest_capture(
         self, urls: Sequence[str], since: datetime, until: datetime
     ) -> PageCapture | None:
         """The last fetch with a body of any of `urls` from `since` to `until`."""
         with self._read() as session:
-            return captures.latest_capture(session, urls, since, until)
+            return raw_pages.latest_capture(session, urls, since, until)
 
     def captures_of(self, urls: Sequence[str]) -> list[PageCapture]:
         """Every fetch of these URLs, oldest first."""
         with self._read() as session:
-            return captures.captures_of(session, urls)
+            return raw_pages.captures_of(session, urls)
 
     def article_ids(self, urls: Iterable[str]) -> dict[str, int]:
         """The ids of the articles archived at these URLs (those not archived left out)."""
@@ -479,13 +479,13 @@ class Archive:
     def captures_with_body(self, sha256_prefix: str) -> list[PageCapture]:
         """The fetches whose body's sha256 begins so (lower-case hex), oldest first."""
         with self._read() as session:
-            return captures.captures_with_body(session, sha256_prefix)
+            return raw_pages.captures_with_body(session, sha256_prefix)
 
     def packed_bodies(self, raw_page_ids: Sequence[int]) -> dict[int, bytes]:
         """Bodies as stored (zlib), by raw page id, read in one query: for readers that
         decompress them on their own core (`reparse`)."""
         with self._read() as session:
-            return captures.packed_bodies(session, raw_page_ids)
+            return raw_pages.packed_bodies(session, raw_page_ids)
 
     @property
     def url(self) -> str:
@@ -501,18 +501,18 @@ class Archive:
         """Articles with the capture each was read from, by id, past the id `after`; `since` a
         Hanoi day of publication (undated articles left out)."""
         with self._read() as session:
-            return reparse.article_captures(session, layout=layout, since=since, after=after)
+            return rereads.article_captures(session, layout=layout, since=since, after=after)
 
     def reread_article(self, article_id: int, article: Article) -> Reread:
         """Store the record a newer parser read from the article's own capture, in place."""
         with self._write() as session:
-            return reparse.reread_article(session, article_id, article, searchable=self._searchable)
+            return rereads.reread_article(session, article_id, article, searchable=self._searchable)
 
     def begin_reparse(self, options: dict[str, Any], parser_version: str) -> ReparseState:
         """The re-parse with these options and parser version that stopped part way (to resume),
         or a new one."""
         with self._write() as session:
-            return reparse.begin_reparse(session, options, parser_version)
+            return rereads.begin_reparse(session, options, parser_version)
 
     def reread_articles(
         self,
@@ -528,14 +528,14 @@ class Archive:
         far their re-parse got: every chosen article up to `done_through` read, and what it
         found (`report`, told what happened to each of `read`)."""
         with self._write() as session:
-            reparse.record_unchanged(session, [(i, a) for i, a, same in read if same])
+            rereads.record_unchanged(session, [(i, a) for i, a, same in read if same])
             outcomes = [
                 Reread() if same else
-                reparse.reread_article(session, i, a, searchable=self._searchable)
+                rereads.reread_article(session, i, a, searchable=self._searchable)
                 for i, a, same in read
             ]  # fmt: skip
             found = report(outcomes)
-            reparse.note_reparse(session, run_id, done_through, found, done=done)
+            rereads.note_reparse(session, run_id, done_through, found, done=done)
 
     def article_last_seen(self, url: str) -> datetime | None:
         """When the article at `url` was last seen by a fetch or an import; None if unknown."""
@@ -546,7 +546,7 @@ class Archive:
 
     def start_run(self) -> int:
         with self._write() as session:
-            return runs.start_run(session, _now())
+            return crawl_runs.start_run(session, _now())
 
     def finish_run(
         self,
@@ -559,7 +559,7 @@ class Archive:
     ) -> None:
         """Record how a run ended: its counts, fetches by outcome, exit status and a note."""
         with self._write() as session:
-            runs.finish_run(
+            crawl_runs.finish_run(
                 session, run_id, _now(), counts, exit_status, outcomes=outcomes, note=note
             )
 

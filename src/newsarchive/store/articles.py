@@ -12,12 +12,11 @@ from typing import Any, Literal
 from sqlalchemy import Connection, and_, delete, or_, select
 from sqlalchemy.orm import Session
 
-from newsarchive.prepare import content_hash
+from newsarchive.derived.prepared import content_hash
 from newsarchive.record import RELATED_KINDS, Article, Image, Provenance, Related, RelatedKind
 
 from . import history
 from .dialect import insert_rows, insert_rows_keyed, update_by_id
-from .errors import StoreError
 from .filters import ArticleFilter, conditions
 from .models import (
     ArticleAuthorRow,
@@ -28,6 +27,7 @@ from .models import (
     ArticleTagRow,
     table_of,
 )
+from .reasons import StoreError
 
 UpsertOutcome = Literal["new", "updated", "unchanged"]
 

@@ -15,7 +15,7 @@ from sqlalchemy import URL, Engine, create_engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from . import dialect
-from .errors import StoreError, one_line, reason
+from .reasons import StoreError, one_line, reason
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from newsarchive.fold import fold
+from newsarchive.derived.fold import fold
 
 from .models import ArticleRow
 

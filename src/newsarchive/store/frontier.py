@@ -11,9 +11,9 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from .captures import RawPage
 from .dialect import insert_or_ignore, insert_rows, update_by_id
 from .models import ArticleRow, FrontierEntryRow, table_of
+from .raw_pages import RawPage
 
 # "page": a URL of no known form found in a listing's teasers; fetched, it says what it is.
 KINDS = ("article", "listing", "sitemap", "feed", "page")

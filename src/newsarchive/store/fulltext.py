@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
-from newsarchive.prepare import Texts, Weights
+from newsarchive.derived.prepared import Texts, Weights
 
 from . import ranking, search, search_pg
 from .filters import ALL_ARTICLES, ArticleFilter

@@ -18,11 +18,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from newsarchive.fold import fold
-from newsarchive.prepare import SEARCH_COLUMNS as COLUMNS
-from newsarchive.prepare import WORD
+from newsarchive.derived.fold import fold
+from newsarchive.derived.prepared import SEARCH_COLUMNS as COLUMNS
+from newsarchive.derived.prepared import WORD
 
-from .errors import SearchSyntaxError
+from .reasons import SearchSyntaxError
 
 ALL_COLUMNS = frozenset(COLUMNS)
 # FTS5's default distance for NEAR: at most this many words between the phrases.

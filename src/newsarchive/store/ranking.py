@@ -35,7 +35,7 @@ from itertools import product
 from sqlalchemy import Connection, bindparam, text
 from sqlalchemy.orm import Session
 
-from newsarchive.prepare import SCALE, WORD, Texts, Weights, word_weights
+from newsarchive.derived.prepared import SCALE, WORD, Texts, Weights, word_weights
 
 from .filters import ArticleFilter, chosen_id_sets
 from .query import Near, Phrase, Query, phrases

@@ -20,15 +20,15 @@ from sqlalchemy import Connection, TextClause, bindparam, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from newsarchive.fold import MATCH_END, MATCH_START
-from newsarchive.prepare import SEARCH_COLUMNS as COLUMNS
-from newsarchive.prepare import Texts
+from newsarchive.derived.fold import MATCH_END, MATCH_START
+from newsarchive.derived.prepared import SEARCH_COLUMNS as COLUMNS
+from newsarchive.derived.prepared import Texts
 
 from . import ranking
-from .errors import StoreError, one_line
 from .filters import ALL_ARTICLES, ArticleFilter, chosen_id_sets
 from .models import ArticleCaptionRow
 from .query import fts5, parse_query
+from .reasons import StoreError, one_line
 
 # Which column the snippet prefers when several match equally often.
 SNIPPET_PREFERENCE = ("body", "sapo", "captions", "title")

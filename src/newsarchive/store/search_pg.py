@@ -20,15 +20,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
-from newsarchive.fold import MATCH_END, MATCH_START, fold
-from newsarchive.prepare import SEARCH_COLUMNS as COLUMNS
-from newsarchive.prepare import WORD, Texts
+from newsarchive.derived.fold import MATCH_END, MATCH_START, fold
+from newsarchive.derived.prepared import SEARCH_COLUMNS as COLUMNS
+from newsarchive.derived.prepared import WORD, Texts
 
 from . import ranking
-from .errors import SearchSyntaxError
 from .filters import ALL_ARTICLES, ArticleFilter
 from .models import ArticleRow
 from .query import ALL_COLUMNS, Near, Phrase, Query, parse_query, phrases
+from .reasons import SearchSyntaxError
 from .search import SearchHit, captions_of, originals_of, snippet
 
 WEIGHT = {"title": "A", "sapo": "B", "captions": "C", "body": "D"}

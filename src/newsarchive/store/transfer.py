@@ -19,13 +19,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from newsarchive.derived.prepared import folded_texts
 from newsarchive.errors import TargetNotEmpty
-from newsarchive.prepare import folded_texts
 
 from . import articles, fulltext
 from .dialect import WRITE_OPTION, has_full_text_search
 from .engine import open_engine
-from .errors import StoreError, reason
 from .models import (
     ArticleAuthorRow,
     ArticleCaptionRow,
@@ -44,6 +43,7 @@ from .models import (
     ReparseRunRow,
     table_of,
 )
+from .reasons import StoreError, reason
 
 # Referenced tables before the tables referring to them.
 COPIED: tuple[type[Base], ...] = (

@@ -49,7 +49,7 @@ def upgrade() -> None:
 def _index_archived_articles() -> None:
     """Articles stored on PostgreSQL before search worked there get their index entry."""
     # Imported here: only this step needs the store's code, and only on PostgreSQL.
-    from newsarchive.fold import fold
+    from newsarchive.derived.fold import fold
     from newsarchive.store.search_pg import document
 
     connection = op.get_bind()

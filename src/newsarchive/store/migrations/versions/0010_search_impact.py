@@ -49,8 +49,8 @@ def upgrade() -> None:
 def _list_archived(select: str, *, folded: bool) -> None:
     """Articles archived before this revision get their weights, a batch at a time."""
     # Imported here: only this step needs the store's code.
-    from newsarchive.fold import fold
-    from newsarchive.prepare import Texts
+    from newsarchive.derived.fold import fold
+    from newsarchive.derived.prepared import Texts
     from newsarchive.store.ranking import list_articles
 
     connection = op.get_bind()

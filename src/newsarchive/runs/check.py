@@ -13,13 +13,13 @@ from statistics import median
 from typing import Any
 from urllib.parse import urlsplit
 
-from .config import Config
-from .discover import Found, links_in_feed, links_in_page
-from .errors import NothingToCheck
-from .fetch import Fetcher
-from .parse import NotAnArticle, parse_article
-from .record import FIELDS, SOURCE_KINDS, Article
-from .site import urls as site_urls
+from ..config import Config
+from ..discover import Found, links_in_feed, links_in_page
+from ..errors import NothingToCheck
+from ..fetch import Fetcher
+from ..parse import NotAnArticle, parse_article
+from ..record import FIELDS, SOURCE_KINDS, Article
+from ..site import urls as site_urls
 
 # An article without these is no article to a reader: one such empty field is an alarm.
 REQUIRED: tuple[str, ...] = ("title", "body_text", "published_at")

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .config import Config
-from .discover import DateWindow, Found, links_in_sitemap
-from .fetch import Fetcher
-from .site import HANOI
-from .site import urls as site_urls
-from .store import Archive, UrlCoverage
+from ..config import Config
+from ..discover import DateWindow, Found, links_in_sitemap
+from ..fetch import Fetcher
+from ..site import HANOI
+from ..site import urls as site_urls
+from ..store import Archive, UrlCoverage
 
 MAX_SITEMAPS = 10_000  # url sets read in one audit at most: a loop of indexes must end
 LOW_SHARE = 0.5  # a day under half its weekday's usual count is a gap

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from .record import FIELDS, Article
+from ..record import FIELDS, Article
 
 # `body_text` is `paragraphs` joined, and `parser_version` is not content.
 COMPARED_FIELDS: tuple[str, ...] = tuple(

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from newsarchive.prepare import folded_texts
+from newsarchive.derived.prepared import folded_texts
 from newsarchive.record import Article
 
 from . import articles, fulltext

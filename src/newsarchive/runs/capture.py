@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .config import Config
-from .errors import CaptureError, FixtureExists
-from .fetch import Fetcher, FetchResult
-from .parse import NotAnArticle, parse_article
-from .site import urls as site_urls
+from ..config import Config
+from ..errors import CaptureError, FixtureExists
+from ..fetch import Fetcher, FetchResult
+from ..parse import NotAnArticle, parse_article
+from ..site import urls as site_urls
 
 PAGE_SUFFIX = ".html"
 SIDECAR_SUFFIX = ".capture.json"

@@ -11,12 +11,12 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from newsarchive.prepare import PackedBody
+from newsarchive.derived.prepared import PackedBody
 from newsarchive.warclink import WarcLink
 
 from .dialect import insert_or_ignore, insert_rows_keyed
-from .errors import StoreError
 from .models import ArticleRow, RawBodyRow, RawPageRow, table_of
+from .reasons import StoreError
 
 _RAW_PAGE = table_of(RawPageRow)
 

@@ -16,8 +16,8 @@ import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+from ..record import Article, PickledByFields
 from .fold import fold
-from .record import Article, PickledByFields
 
 # Raw bodies: level 1 took 30% less CPU than 6 for 11% more bytes on the fixtures.
 BODY_COMPRESSION = 1

@@ -1,4 +1,4 @@
-"""What can go wrong with an archive, in one line a user can act on."""
+"""What went wrong with an archive, put in one line a user can act on."""
 
 from __future__ import annotations
 

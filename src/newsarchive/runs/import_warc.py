@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .fetch.result import outcome_of
-from .parse import NotAnArticle, parse_article
-from .record import Article
-from .site.urls import canonical_url, is_site_host
-from .store import Archive, RawPage
-from .warc import Capture, Problem, Skipped, read_captures
-from .warclink import WarcLink
+from ..fetch.result import outcome_of
+from ..parse import NotAnArticle, parse_article
+from ..record import Article
+from ..site.urls import canonical_url, is_site_host
+from ..store import Archive, RawPage
+from ..warc import Capture, Problem, Skipped, read_captures
+from ..warclink import WarcLink
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 

@@ -24,11 +24,11 @@ from datetime import date
 from multiprocessing import get_context
 from typing import Any
 
-from .parse import NotAnArticle, parse_article
-from .parse import article as parser
-from .record import Article
-from .store import Archive
-from .store.reparse import ArticleCapture, Reread
+from ..parse import NotAnArticle, parse_article
+from ..parse import article as parser
+from ..record import Article
+from ..store import Archive
+from ..store.rereads import ArticleCapture, Reread
 
 _PART = re.compile(r"\d+|[^\d.]+")
 CHUNK = 100  # captures a reader takes at a time, and articles written per transaction

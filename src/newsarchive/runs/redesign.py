@@ -15,8 +15,8 @@ from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .record import FIELDS, Article
-from .store import GenericReads
+from ..record import FIELDS, Article
+from ..store import GenericReads
 
 WINDOW = 20  # articles
 ALARM_SHARE = 0.5  # of the window read generically: above it, an alarm

@@ -10,8 +10,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from .errors import StoreError
 from .models import CrawlRunRow
+from .reasons import StoreError
 
 
 def start_run(session: Session, now: datetime) -> int:

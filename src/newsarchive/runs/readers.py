@@ -25,10 +25,10 @@ from types import TracebackType
 
 from selectolax.lexbor import LexborHTMLParser
 
-from .discover import Found, links_in_feed, links_in_page, links_in_sitemap
-from .parse import NotAnArticle, parse_article
-from .prepare import Prepared, prepare
-from .record import Article
+from ..derived.prepared import Prepared, prepare
+from ..discover import Found, links_in_feed, links_in_page, links_in_sitemap
+from ..parse import NotAnArticle, parse_article
+from ..record import Article
 
 PARSER_ERROR = "parser_error"  # the page kind recorded when the parser itself broke
 _FRAME = struct.Struct("!I")  # each message: its length, then the pickle
@@ -148,7 +148,7 @@ class _Worker:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-c",
-            "from newsarchive.read import serve; serve()",
+            "from newsarchive.runs.readers import serve; serve()",
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,

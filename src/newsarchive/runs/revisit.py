@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from .config import RevisitRule
+from ..config import RevisitRule
 
 
 def next_visit(rules: Sequence[RevisitRule], published: datetime, now: datetime) -> datetime | None:
