@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 
 from faultserver import FaultServer, Reply
 
@@ -75,6 +76,22 @@ def test_a_retry_after_holds_the_host_and_leaves_the_pace_as_it_was() -> None:
     assert [c.reason for c in changes][:1] == ["held by Retry-After 0.05 s"]
     assert pacer.pressure.refused == {429: 2, 503: 1}
     assert pacer.pressure.held > 0
+
+
+def test_a_retry_after_holds_a_request_already_waiting_for_its_turn() -> None:
+    pacer, _ = pacer_and_changes()
+    interval, hold = 0.1, 0.4  # the second request waits out the interval, then the hold
+
+    async def go() -> float:
+        first = await pacer.wait_turn("site", interval)
+        began = time.monotonic()
+        second = asyncio.create_task(pacer.wait_turn("site", interval))
+        await asyncio.sleep(interval / 4)  # the second is asleep, its start booked
+        pacer.observe(first, status=429, elapsed=0.01, retry_after=hold)
+        await second
+        return time.monotonic() - began
+
+    assert asyncio.run(go()) >= hold - CLOCK_SLACK
 
 
 def test_a_retry_after_is_held_no_longer_than_the_ceiling() -> None:

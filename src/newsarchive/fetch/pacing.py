@@ -153,8 +153,9 @@ class HostPacer:
         # The lock is held while sleeping so waiters line up in order and none can
         # slip in between another's wake-up and its booking of the next slot.
         async with host.lock:
-            delay = host.next_start - time.monotonic()
-            if delay > 0:
+            # Looked at again after each sleep: a Retry-After that came meanwhile (an answer
+            # to a request already out) holds this request too.
+            while (delay := host.next_start - time.monotonic()) > 0:
                 await asyncio.sleep(delay)
             now = time.monotonic()
             after_hold = host.hold_ended and now >= host.held_until
