@@ -182,3 +182,26 @@ async def test_a_refusal_that_names_when_to_come_back_costs_no_try(
     # No later time named: the refusals use up the tries as any failure does.
     assert (at_once.outcome, at_once.attempts) == ("failed", 1)
     assert (silent.outcome, silent.attempts) == ("failed", 1)
+
+
+def test_a_retry_accepted_as_promised_does_not_show_the_pace_acceptable() -> None:
+    """Any server accepts the retry its Retry-After asked for; a refusal right after it is no
+    sign of the pace (a server refusing the first request of each path), one after a request
+    accepted in stride is."""
+
+    def reasons(promised: bool) -> list[str]:
+        pacer, changes = pacer_and_changes()
+
+        async def go() -> None:
+            ticket = await pacer.wait_turn("site", 0.0)
+            pacer.observe(ticket, status=429, elapsed=0.01, retry_after=0.05)
+            retry = await pacer.wait_turn("site", 0.0, promised=promised)
+            first = await pacer.wait_turn("site", 0.0)
+            pacer.observe(retry, status=200, elapsed=0.01)
+            pacer.observe(first, status=429, elapsed=0.01, retry_after=0.05)
+
+        asyncio.run(go())
+        return [c.reason for c in changes]
+
+    assert not any("slowing" in r for r in reasons(promised=True))
+    assert any("slowing: 429 at" in r for r in reasons(promised=False))

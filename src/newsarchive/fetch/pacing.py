@@ -8,10 +8,12 @@ A 429 or 503 is read as follows (docs/reliability.md says why):
   to it starts before, whichever URL it is for. That is all the answer does, unless it shows the
   pace to be at fault (below).
 - The pace is at fault when the server refused a request sent at the pace that earlier ones were
-  accepted at since it last refused (and always when it gave no Retry-After: then how fast to
-  come back is ours to choose): the pace then comes down to SLOW_DOWN of the rate it was refused
-  at, or to the rate the server let requests through since its last refusal if that is slower
-  (once per pace: the answers to requests already sent at the old pace do not count again).
+  accepted at since it last refused (retries it promised to accept with a Retry-After do not
+  count: any server accepts those, whatever the pace), and always when it gave no Retry-After
+  (then how fast to come back is ours to choose): the pace then comes down to SLOW_DOWN of the
+  rate it was refused at, or to the rate the server let requests through since its last refusal
+  if that is slower (once per pace: the answers to requests already sent at the old pace do not
+  count again).
   Each accepted answer wins a little back (SPEED_UP), so the pace settles just under the rate
   the server accepts, probing it now and then.
 - A server that refuses even the first request sent after the wait it asked for does not refuse
@@ -78,6 +80,7 @@ class Ticket:
     interval: float
     epoch: int  # the host's pace when it started (SLOW_DOWN applies once per pace)
     after_hold: bool  # the first request to start after the host was held by a Retry-After
+    promised: bool = False  # it repeats a request refused with a Retry-After
 
 
 @dataclass
@@ -91,6 +94,7 @@ class _Host:
     last_start: float | None = None
     refused_at: float | None = None  # the last refusal (or the first request)
     accepted: int = 0  # answers accepted since
+    in_stride: int = 0  # of them, to requests that were not promised retries
     gaps: deque[float] = field(default_factory=lambda: deque(maxlen=STRIDE))
     after_hold: deque[bool] = field(default_factory=lambda: deque(maxlen=AFTER_HOLD))
     independent: bool = False  # its refusals do not follow the pace
@@ -147,8 +151,9 @@ class HostPacer:
         spacing = self.spacing(netloc, interval)
         return 1.0 / spacing if spacing >= NO_SPACING else None
 
-    async def wait_turn(self, netloc: str, interval: float) -> Ticket:
-        """Return when a request to `netloc` may start; the caller starts it right away."""
+    async def wait_turn(self, netloc: str, interval: float, *, promised: bool = False) -> Ticket:
+        """Return when a request to `netloc` may start; the caller starts it right away.
+        `promised`: it repeats a request the host refused with a Retry-After."""
         host = self._host(netloc)
         # The lock is held while sleeping so waiters line up in order and none can
         # slip in between another's wake-up and its booking of the next slot.
@@ -167,7 +172,7 @@ class HostPacer:
             if host.refused_at is None:
                 host.refused_at = now
             host.next_start = now + self.spacing(netloc, interval)
-            return Ticket(netloc, interval, host.epoch, after_hold)
+            return Ticket(netloc, interval, host.epoch, after_hold, promised)
 
     def observe(
         self,
@@ -216,7 +221,7 @@ class HostPacer:
                 host.strained = min(spacing, self._ceiling)
                 host.epoch += 1
                 host.gaps.clear()
-            host.refused_at, host.accepted = now, 0
+            host.refused_at, host.accepted, host.in_stride = now, 0, 0
         elif status is not None and elapsed > self._slow:
             grown = max(self.spacing(netloc, interval) * GROW_WHEN_SLOW, self._step)
             host.strained = min(grown, self._ceiling)
@@ -224,6 +229,7 @@ class HostPacer:
             reasons.append(f"slowing: answers take {elapsed:.3g} s")
         elif status is not None and status < 500:
             host.accepted += 1
+            host.in_stride += not ticket.promised
             if ticket.after_hold:
                 host.after_hold.append(False)
             host.strained *= SPEED_UP
@@ -263,7 +269,7 @@ class HostPacer:
             return True  # no word from the server: ours is to slow down
         # The pace is to blame when requests sent at it were accepted, then one refused; not
         # when the server refused the first request after the wait it asked for.
-        return host.accepted > 0 and not (ticket.after_hold or host.independent)
+        return host.in_stride > 0 and not (ticket.after_hold or host.independent)
 
     def _report(
         self, netloc: str, interval: float, host: _Host, reasons: list[str], hold: float
