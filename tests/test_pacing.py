@@ -12,12 +12,19 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from collections.abc import Callable
 
 from faultserver import FaultServer, Reply
 
 from newsarchive.config import FetchSettings
 from newsarchive.fetch import Fetcher
-from newsarchive.fetch.pacing import SLOW_DOWN, HostPacer, PaceChange
+from newsarchive.fetch.pacing import (
+    AFTER_HOLD,
+    SLOW_DOWN,
+    SLOWED_ENOUGH,
+    HostPacer,
+    PaceChange,
+)
 
 CLOCK_SLACK = 0.05
 
@@ -205,3 +212,30 @@ def test_a_retry_accepted_as_promised_does_not_show_the_pace_acceptable() -> Non
 
     assert not any("slowing" in r for r in reasons(promised=True))
     assert any("slowing: 429 at" in r for r in reasons(promised=False))
+
+
+def test_without_retry_after_refusals_that_slowing_does_not_stop_stop_slowing_the_pace() -> None:
+    def run(refused: Callable[[int], bool]) -> tuple[HostPacer, list[str]]:
+        """First tries (each retried once, accepted) refused as `refused(n)` says."""
+        pacer, changes = pacer_and_changes()
+
+        async def go() -> None:
+            for n in range(SLOWED_ENOUGH + AFTER_HOLD + 2):
+                first = await pacer.wait_turn("site", 0.0)
+                pacer.observe(first, status=429 if refused(n) else 200, elapsed=0.01)
+                retry = await pacer.wait_turn("site", 0.0, retry=True)
+                pacer.observe(retry, status=200, elapsed=0.01)
+
+        asyncio.run(go())
+        return pacer, [c.reason for c in changes]
+
+    # Every first try refused, however slow the pace: slowed, then seen not to help.
+    pacer, reasons = run(lambda n: True)
+    [seen] = [n for n, r in enumerate(reasons) if "slowing did not help" in r]
+    assert sum("slowing: 429 at" in r for r in reasons[:seen]) >= SLOWED_ENOUGH
+    assert not any("slowing: 429 at" in r for r in reasons[seen:])  # no more from then on
+    assert pacer.spacing("site", 0.0) == 0.0
+    # Refused only until slowed (a rate limiter): slowing helped, it stays.
+    pacer, reasons = run(lambda n: n < SLOWED_ENOUGH)
+    assert not any("did not help" in r for r in reasons)
+    assert pacer.spacing("site", 0.0) > 0.0

@@ -252,7 +252,9 @@ class Fetcher:
             async def attempt() -> _Reply:
                 nonlocal first, promised, kept
                 if first is None:
-                    got = await self._attempt(url, netloc, headers, tally, promised=kept)
+                    got = await self._attempt(
+                        url, netloc, headers, tally, retry=True, promised=kept
+                    )
                 else:
                     got, first = first, None
                 asked = None
@@ -284,16 +286,18 @@ class Fetcher:
         headers: dict[str, str],
         tally: _Tally,
         *,
+        retry: bool = False,
         promised: bool = False,
     ) -> _Reply:
-        """One request, paced; `promised`: it repeats one refused with a Retry-After."""
+        """One request, paced; `retry`: it repeats one, `promised`: one refused with a
+        Retry-After."""
         interval = self._settings.delay
         if self._robots is not None:
             interval = max(interval, self._robots.crawl_delay(netloc))
         # The slot is taken before the pacing wait: a request then starts the moment its
         # turn comes, so start-to-start spacing holds whatever the other tasks do.
         async with self._slots:
-            ticket = await self._pacer.wait_turn(netloc, interval, promised=promised)
+            ticket = await self._pacer.wait_turn(netloc, interval, retry=retry, promised=promised)
             sent = _Sending(time.monotonic())
             gate = None
             if self._gate is not None:

@@ -20,6 +20,11 @@ A 429 or 503 is read as follows (docs/reliability.md says why):
   for our pace: once that happened to most of the last AFTER_HOLD such requests, the pace goes
   back to what it was before refusals with Retry-After slowed it, and they no longer do; the
   holds alone follow the server's word.
+- Without Retry-After, the same is told by slowing down: once the pace was slowed SLOWED_ENOUGH
+  times, a server that still refuses most of the last AFTER_HOLD first tries (not retries) sent
+  at a slowed pace does not refuse for the pace either (a rate limiter accepts nearly all of
+  them below its rate): the pace goes back to what it was before those refusals, and they no
+  longer slow it; each refused request still waits its own backoff before it is tried again.
 
 A slow answer stretches the spacing by half (at least `step`), as a sign of load.
 """
@@ -58,6 +63,7 @@ SPEED_UP = 0.99  # each accepted answer: 1 % less spacing; ~16 answers win back 
 GROW_WHEN_SLOW = 1.5
 STRIDE = 5  # the last gaps between request starts that tell the rate a host is being sent at
 AFTER_HOLD = 6  # first requests after a hold remembered, to tell whether refusals follow the pace
+SLOWED_ENOUGH = 3  # slowings without Retry-After before first tries refused tell the pace is not it
 NO_SPACING = 1e-3  # seconds: a spacing this small is no spacing at all
 
 
@@ -81,6 +87,7 @@ class Ticket:
     epoch: int  # the host's pace when it started (SLOW_DOWN applies once per pace)
     after_hold: bool  # the first request to start after the host was held by a Retry-After
     promised: bool = False  # it repeats a request refused with a Retry-After
+    retry: bool = False  # it repeats a request (whatever ended the one before)
 
 
 @dataclass
@@ -99,6 +106,10 @@ class _Host:
     after_hold: deque[bool] = field(default_factory=lambda: deque(maxlen=AFTER_HOLD))
     independent: bool = False  # its refusals do not follow the pace
     calm: float | None = None  # the spacing before refusals with Retry-After slowed it
+    slowed: int = 0  # slowings for refusals without Retry-After
+    bare_calm: float | None = None  # the spacing before those
+    first_tries: deque[bool] = field(default_factory=lambda: deque(maxlen=AFTER_HOLD))
+    bare_independent: bool = False  # its refusals without Retry-After do not follow the pace
     shown_rate: float | None = None  # the rate last reported
 
 
@@ -151,9 +162,11 @@ class HostPacer:
         spacing = self.spacing(netloc, interval)
         return 1.0 / spacing if spacing >= NO_SPACING else None
 
-    async def wait_turn(self, netloc: str, interval: float, *, promised: bool = False) -> Ticket:
+    async def wait_turn(
+        self, netloc: str, interval: float, *, retry: bool = False, promised: bool = False
+    ) -> Ticket:
         """Return when a request to `netloc` may start; the caller starts it right away.
-        `promised`: it repeats a request the host refused with a Retry-After."""
+        `retry`: it repeats a request; `promised`: one the host refused with a Retry-After."""
         host = self._host(netloc)
         # The lock is held while sleeping so waiters line up in order and none can
         # slip in between another's wake-up and its booking of the next slot.
@@ -172,7 +185,7 @@ class HostPacer:
             if host.refused_at is None:
                 host.refused_at = now
             host.next_start = now + self.spacing(netloc, interval)
-            return Ticket(netloc, interval, host.epoch, after_hold, promised)
+            return Ticket(netloc, interval, host.epoch, after_hold, promised, retry)
 
     def observe(
         self,
@@ -198,6 +211,8 @@ class HostPacer:
                 self._judge_independence(host, reasons)
             if retry_after is not None and host.calm is None:
                 host.calm = host.strained
+            if retry_after is None:
+                self._judge_bare(host, ticket, True, reasons)
             if retry_after is not None:
                 hold = min(max(retry_after, 0.0), self._ceiling)
                 if unreadable is not None:
@@ -218,6 +233,10 @@ class HostPacer:
                     # What the server let through since it last refused: its rate, as a
                     # token bucket would give it (holds included: its tokens kept coming).
                     spacing = max(spacing, (now - host.refused_at) / host.accepted)
+                if retry_after is None:
+                    if host.bare_calm is None:
+                        host.bare_calm = host.strained
+                    host.slowed += 1
                 host.strained = min(spacing, self._ceiling)
                 host.epoch += 1
                 host.gaps.clear()
@@ -232,6 +251,7 @@ class HostPacer:
             host.in_stride += not ticket.promised
             if ticket.after_hold:
                 host.after_hold.append(False)
+            self._judge_bare(host, ticket, False, reasons)
             host.strained *= SPEED_UP
             if host.strained < NO_SPACING:
                 host.strained = 0.0
@@ -261,12 +281,25 @@ class HostPacer:
                 host.strained = host.calm
                 host.epoch += 1
 
+    def _judge_bare(self, host: _Host, ticket: Ticket, refused: bool, reasons: list[str]) -> None:
+        """Count a first try sent at a pace slowed enough for refusals without Retry-After."""
+        if ticket.retry or host.bare_independent or host.slowed < SLOWED_ENOUGH:
+            return
+        host.first_tries.append(refused)
+        if len(host.first_tries) == AFTER_HOLD and 2 * sum(host.first_tries) > AFTER_HOLD:
+            host.bare_independent = True
+            reasons.append("refusals do not follow the pace: slowing did not help, no slowing")
+            if host.bare_calm is not None and host.bare_calm < host.strained:
+                host.strained = host.bare_calm
+                host.epoch += 1
+
     @staticmethod
     def _pace_at_fault(host: _Host, ticket: Ticket, retry_after: float | None) -> bool:
         if ticket.epoch != host.epoch:
             return False  # sent at a pace already given up
         if retry_after is None:
-            return True  # no word from the server: ours is to slow down
+            # No word from the server: ours is to slow down, unless that was seen not to help.
+            return not host.bare_independent
         # The pace is to blame when requests sent at it were accepted, then one refused; not
         # when the server refused the first request after the wait it asked for.
         return host.in_stride > 0 and not (ticket.after_hold or host.independent)
