@@ -23,8 +23,9 @@ A 429 or 503 is read as follows (docs/reliability.md says why):
 - Without Retry-After, the same is told by slowing down: once the pace was slowed SLOWED_ENOUGH
   times, a server that still refuses most of the last AFTER_HOLD first tries (not retries) sent
   at a slowed pace does not refuse for the pace either (a rate limiter accepts nearly all of
-  them below its rate): the pace goes back to what it was before those refusals, and they no
-  longer slow it; each refused request still waits its own backoff before it is tried again.
+  them below its rate) while it accepts their retries (a site that is down accepts none): the
+  pace goes back to what it was before those refusals, and they no longer slow it; each
+  refused request still waits its own backoff before it is tried again.
 
 A slow answer stretches the spacing by half (at least `step`), as a sign of load.
 """
@@ -110,6 +111,7 @@ class _Host:
     bare_calm: float | None = None  # the spacing before those
     first_tries: deque[bool] = field(default_factory=lambda: deque(maxlen=AFTER_HOLD))
     bare_independent: bool = False  # its refusals without Retry-After do not follow the pace
+    retries_taken: int = 0  # retries accepted meanwhile (a site that is down accepts none)
     shown_rate: float | None = None  # the rate last reported
 
 
@@ -283,10 +285,18 @@ class HostPacer:
 
     def _judge_bare(self, host: _Host, ticket: Ticket, refused: bool, reasons: list[str]) -> None:
         """Count a first try sent at a pace slowed enough for refusals without Retry-After."""
-        if ticket.retry or host.bare_independent or host.slowed < SLOWED_ENOUGH:
+        if host.bare_independent or host.slowed < SLOWED_ENOUGH:
+            return
+        if ticket.retry:
+            host.retries_taken += not refused
             return
         host.first_tries.append(refused)
-        if len(host.first_tries) == AFTER_HOLD and 2 * sum(host.first_tries) > AFTER_HOLD:
+        refusals = sum(host.first_tries)
+        if (
+            len(host.first_tries) == AFTER_HOLD
+            and 2 * refusals > AFTER_HOLD
+            and 2 * host.retries_taken >= refusals  # it answers: not down, only refusing
+        ):
             host.bare_independent = True
             reasons.append("refusals do not follow the pace: slowing did not help, no slowing")
             if host.bare_calm is not None and host.bare_calm < host.strained:
