@@ -61,9 +61,13 @@ class FirstRefused:
     is not a third request)."""
 
     def __init__(
-        self, first: str = "2", third: str | None = "1", only: Callable[[str], bool] | None = None
+        self,
+        first: str | None = "2",
+        third: str | None = "1",
+        only: Callable[[str], bool] | None = None,
     ) -> None:
-        """`only`: the paths refused (all when None)."""
+        """`first` None: a bare 429, no Retry-After; `third` None: no 503s; `only`: the paths
+        refused (all when None)."""
         self.first, self.third = first, third
         self.only = only
         self.seen: set[str] = set()

@@ -11,12 +11,20 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
+from collections.abc import Callable
 
 from faultserver import FaultServer, Reply
 
 from newsarchive.config import FetchSettings
 from newsarchive.fetch import Fetcher
-from newsarchive.fetch.pacing import SLOW_DOWN, HostPacer, PaceChange
+from newsarchive.fetch.pacing import (
+    AFTER_HOLD,
+    SLOW_DOWN,
+    SLOWED_ENOUGH,
+    HostPacer,
+    PaceChange,
+)
 
 CLOCK_SLACK = 0.05
 
@@ -75,6 +83,22 @@ def test_a_retry_after_holds_the_host_and_leaves_the_pace_as_it_was() -> None:
     assert [c.reason for c in changes][:1] == ["held by Retry-After 0.05 s"]
     assert pacer.pressure.refused == {429: 2, 503: 1}
     assert pacer.pressure.held > 0
+
+
+def test_a_retry_after_holds_a_request_already_waiting_for_its_turn() -> None:
+    pacer, _ = pacer_and_changes()
+    interval, hold = 0.1, 0.4  # the second request waits out the interval, then the hold
+
+    async def go() -> float:
+        first = await pacer.wait_turn("site", interval)
+        began = time.monotonic()
+        second = asyncio.create_task(pacer.wait_turn("site", interval))
+        await asyncio.sleep(interval / 4)  # the second is asleep, its start booked
+        pacer.observe(first, status=429, elapsed=0.01, retry_after=hold)
+        await second
+        return time.monotonic() - began
+
+    assert asyncio.run(go()) >= hold - CLOCK_SLACK
 
 
 def test_a_retry_after_is_held_no_longer_than_the_ceiling() -> None:
@@ -165,3 +189,53 @@ async def test_a_refusal_that_names_when_to_come_back_costs_no_try(
     # No later time named: the refusals use up the tries as any failure does.
     assert (at_once.outcome, at_once.attempts) == ("failed", 1)
     assert (silent.outcome, silent.attempts) == ("failed", 1)
+
+
+def test_a_retry_accepted_as_promised_does_not_show_the_pace_acceptable() -> None:
+    """Any server accepts the retry its Retry-After asked for; a refusal right after it is no
+    sign of the pace (a server refusing the first request of each path), one after a request
+    accepted in stride is."""
+
+    def reasons(promised: bool) -> list[str]:
+        pacer, changes = pacer_and_changes()
+
+        async def go() -> None:
+            ticket = await pacer.wait_turn("site", 0.0)
+            pacer.observe(ticket, status=429, elapsed=0.01, retry_after=0.05)
+            retry = await pacer.wait_turn("site", 0.0, promised=promised)
+            first = await pacer.wait_turn("site", 0.0)
+            pacer.observe(retry, status=200, elapsed=0.01)
+            pacer.observe(first, status=429, elapsed=0.01, retry_after=0.05)
+
+        asyncio.run(go())
+        return [c.reason for c in changes]
+
+    assert not any("slowing" in r for r in reasons(promised=True))
+    assert any("slowing: 429 at" in r for r in reasons(promised=False))
+
+
+def test_without_retry_after_refusals_that_slowing_does_not_stop_stop_slowing_the_pace() -> None:
+    def run(refused: Callable[[int], bool]) -> tuple[HostPacer, list[str]]:
+        """First tries (each retried once, accepted) refused as `refused(n)` says."""
+        pacer, changes = pacer_and_changes()
+
+        async def go() -> None:
+            for n in range(SLOWED_ENOUGH + AFTER_HOLD + 2):
+                first = await pacer.wait_turn("site", 0.0)
+                pacer.observe(first, status=429 if refused(n) else 200, elapsed=0.01)
+                retry = await pacer.wait_turn("site", 0.0, retry=True)
+                pacer.observe(retry, status=200, elapsed=0.01)
+
+        asyncio.run(go())
+        return pacer, [c.reason for c in changes]
+
+    # Every first try refused, however slow the pace: slowed, then seen not to help.
+    pacer, reasons = run(lambda n: True)
+    [seen] = [n for n, r in enumerate(reasons) if "slowing did not help" in r]
+    assert sum("slowing: 429 at" in r for r in reasons[:seen]) >= SLOWED_ENOUGH
+    assert not any("slowing: 429 at" in r for r in reasons[seen:])  # no more from then on
+    assert pacer.spacing("site", 0.0) == 0.0
+    # Refused only until slowed (a rate limiter): slowing helped, it stays.
+    pacer, reasons = run(lambda n: n < SLOWED_ENOUGH)
+    assert not any("did not help" in r for r in reasons)
+    assert pacer.spacing("site", 0.0) > 0.0

@@ -231,6 +231,8 @@ def test_against_a_token_bucket_the_pace_settles_near_the_allowed_rate(
         # Refused, the crawl slowed down, saying so, and was refused rarely after.
         assert any("slowing: 429 at" in reason for reason in outcome.paces())
         assert sum(settled) <= SETTLED_REFUSED * len(settled), bucket.log
+    # Its refusals follow the pace: never taken for ones that do not.
+    assert not any("do not follow the pace" in reason for reason in outcome.paces())
     assert outcome.report.refused[429] == bucket.refused
     summary = outcome.events[-1]
     assert summary["event"] == "summary"
@@ -258,6 +260,16 @@ def articles_only(path: str) -> bool:
     return figures.LONG or path.endswith(".html")
 
 
+def crawl_behind(
+    limiter: Limiter, db_url: str, size: int
+) -> tuple[GeneratedSite, Outcome, list[str], str]:
+    """A crawl of a site of `size` articles behind `limiter`: the site, the outcome, the paths
+    in the order first asked, the host."""
+    with FaultServer(limiter=limiter) as server:
+        site = build(server, size)
+        return site, crawl(server, db_url), distinct_paths(server), server.netloc
+
+
 def test_refusals_that_do_not_follow_the_pace_stop_slowing_it(tmp_path: Path) -> None:
     # The issue's server: the first request of every path 429 Retry-After 2 (1 in the short
     # variant), every third request 503 Retry-After 1.
@@ -265,11 +277,7 @@ def test_refusals_that_do_not_follow_the_pace_stop_slowing_it(tmp_path: Path) ->
     limiter = FirstRefused(first=first, third="1", only=articles_only)
     db_url = f"sqlite:///{tmp_path / 'first.db'}"
     size = max(SIZE, 12)  # refusals enough to tell that they do not follow the pace
-    with FaultServer(limiter=limiter) as server:
-        site = build(server, size)
-        outcome = crawl(server, db_url)
-        paths = distinct_paths(server)
-        host = server.netloc
+    site, outcome, paths, host = crawl_behind(limiter, db_url, size)
 
     assert outcome.report.exit_status == 0, outcome.report.note()
     archived_once(db_url, site)
@@ -287,6 +295,35 @@ def test_refusals_that_do_not_follow_the_pace_stop_slowing_it(tmp_path: Path) ->
         limiter.refused,
         site.count,
         lambda: ideal_seconds(FirstRefused(first, "1", articles_only), paths, size, None),
+    )
+
+
+def test_refusals_without_retry_after_that_do_not_follow_the_pace_stop_slowing_it(
+    tmp_path: Path,
+) -> None:
+    # The first request of every path a bare 429: nothing says how long to wait, and slowing
+    # down does not help.
+    limiter = FirstRefused(first=None, third=None, only=articles_only)
+    db_url = f"sqlite:///{tmp_path / 'bare.db'}"
+    size = max(SIZE, 16)  # refusals enough to see that slowing down did not help
+    site, outcome, paths, host = crawl_behind(limiter, db_url, size)
+
+    assert outcome.report.exit_status == 0, outcome.report.note()
+    archived_once(db_url, site)
+    reasons = outcome.paces()
+    # Slowed first, as a refusal without Retry-After asks; then seen not to help...
+    assert any("slowing: 429 at" in reason for reason in reasons)
+    assert any("slowing did not help" in reason for reason in reasons)
+    # ...and back at the pace it began with: no limit but the configured delay (0).
+    assert outcome.report.pace[host].rate is None
+    assert outcome.report.refused[429] == limiter.refused
+    record(
+        "first request of every path 429 without Retry-After",
+        "every article once; slowing down stops once seen not to help",
+        outcome,
+        limiter.refused,
+        site.count,
+        lambda: ideal_seconds(FirstRefused(None, None, articles_only), paths, size, None),
     )
 
 

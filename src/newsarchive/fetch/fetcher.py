@@ -248,16 +248,21 @@ class Fetcher:
             settings = self._settings
             tries = settings.retries + 1
             promised = 0  # refusals that named a later time to come back (Retry-After > 0)
+            kept = False  # the last reply was such a refusal: this try is the one it promised
 
             async def attempt() -> _Reply:
-                nonlocal first, promised
+                nonlocal first, promised, kept
                 if first is None:
-                    got = await self._attempt(url, netloc, headers, tally)
+                    got = await self._attempt(
+                        url, netloc, headers, tally, retry=True, promised=kept
+                    )
                 else:
                     got, first = first, None
+                asked = None
                 if got.status in PRESSURE_STATUSES:
                     asked = retry_after_seconds(header_value(got.headers, "retry-after"))
-                    promised += asked is not None and asked > 0
+                kept = asked is not None and asked > 0
+                promised += kept
                 return got
 
             def out_of_tries(state: RetryCallState) -> bool:
@@ -276,15 +281,24 @@ class Fetcher:
         return reply, tally.requests - before
 
     async def _attempt(
-        self, url: str, netloc: str, headers: dict[str, str], tally: _Tally
+        self,
+        url: str,
+        netloc: str,
+        headers: dict[str, str],
+        tally: _Tally,
+        *,
+        retry: bool = False,
+        promised: bool = False,
     ) -> _Reply:
+        """One request, paced; `retry`: it repeats one, `promised`: one refused with a
+        Retry-After."""
         interval = self._settings.delay
         if self._robots is not None:
             interval = max(interval, self._robots.crawl_delay(netloc))
         # The slot is taken before the pacing wait: a request then starts the moment its
         # turn comes, so start-to-start spacing holds whatever the other tasks do.
         async with self._slots:
-            ticket = await self._pacer.wait_turn(netloc, interval)
+            ticket = await self._pacer.wait_turn(netloc, interval, retry=retry, promised=promised)
             sent = _Sending(time.monotonic())
             gate = None
             if self._gate is not None:

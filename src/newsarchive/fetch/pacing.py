@@ -8,16 +8,24 @@ A 429 or 503 is read as follows (docs/reliability.md says why):
   to it starts before, whichever URL it is for. That is all the answer does, unless it shows the
   pace to be at fault (below).
 - The pace is at fault when the server refused a request sent at the pace that earlier ones were
-  accepted at since it last refused (and always when it gave no Retry-After: then how fast to
-  come back is ours to choose): the pace then comes down to SLOW_DOWN of the rate it was refused
-  at, or to the rate the server let requests through since its last refusal if that is slower
-  (once per pace: the answers to requests already sent at the old pace do not count again).
+  accepted at since it last refused (retries it promised to accept with a Retry-After do not
+  count: any server accepts those, whatever the pace), and always when it gave no Retry-After
+  (then how fast to come back is ours to choose): the pace then comes down to SLOW_DOWN of the
+  rate it was refused at, or to the rate the server let requests through since its last refusal
+  if that is slower (once per pace: the answers to requests already sent at the old pace do not
+  count again).
   Each accepted answer wins a little back (SPEED_UP), so the pace settles just under the rate
   the server accepts, probing it now and then.
 - A server that refuses even the first request sent after the wait it asked for does not refuse
   for our pace: once that happened to most of the last AFTER_HOLD such requests, the pace goes
   back to what it was before refusals with Retry-After slowed it, and they no longer do; the
   holds alone follow the server's word.
+- Without Retry-After, the same is told by slowing down: once the pace was slowed SLOWED_ENOUGH
+  times, a server that still refuses most of the last AFTER_HOLD first tries (not retries) sent
+  at a slowed pace does not refuse for the pace either (a rate limiter accepts nearly all of
+  them below its rate) while it accepts their retries (a site that is down accepts none): the
+  pace goes back to what it was before those refusals, and they no longer slow it; each
+  refused request still waits its own backoff before it is tried again.
 
 A slow answer stretches the spacing by half (at least `step`), as a sign of load.
 """
@@ -56,6 +64,7 @@ SPEED_UP = 0.99  # each accepted answer: 1 % less spacing; ~16 answers win back 
 GROW_WHEN_SLOW = 1.5
 STRIDE = 5  # the last gaps between request starts that tell the rate a host is being sent at
 AFTER_HOLD = 6  # first requests after a hold remembered, to tell whether refusals follow the pace
+SLOWED_ENOUGH = 3  # slowings without Retry-After before first tries refused tell the pace is not it
 NO_SPACING = 1e-3  # seconds: a spacing this small is no spacing at all
 
 
@@ -78,6 +87,8 @@ class Ticket:
     interval: float
     epoch: int  # the host's pace when it started (SLOW_DOWN applies once per pace)
     after_hold: bool  # the first request to start after the host was held by a Retry-After
+    promised: bool = False  # it repeats a request refused with a Retry-After
+    retry: bool = False  # it repeats a request (whatever ended the one before)
 
 
 @dataclass
@@ -91,10 +102,16 @@ class _Host:
     last_start: float | None = None
     refused_at: float | None = None  # the last refusal (or the first request)
     accepted: int = 0  # answers accepted since
+    in_stride: int = 0  # of them, to requests that were not promised retries
     gaps: deque[float] = field(default_factory=lambda: deque(maxlen=STRIDE))
     after_hold: deque[bool] = field(default_factory=lambda: deque(maxlen=AFTER_HOLD))
     independent: bool = False  # its refusals do not follow the pace
     calm: float | None = None  # the spacing before refusals with Retry-After slowed it
+    slowed: int = 0  # slowings for refusals without Retry-After
+    bare_calm: float | None = None  # the spacing before those
+    first_tries: deque[bool] = field(default_factory=lambda: deque(maxlen=AFTER_HOLD))
+    bare_independent: bool = False  # its refusals without Retry-After do not follow the pace
+    retries_taken: int = 0  # retries accepted meanwhile (a site that is down accepts none)
     shown_rate: float | None = None  # the rate last reported
 
 
@@ -147,14 +164,18 @@ class HostPacer:
         spacing = self.spacing(netloc, interval)
         return 1.0 / spacing if spacing >= NO_SPACING else None
 
-    async def wait_turn(self, netloc: str, interval: float) -> Ticket:
-        """Return when a request to `netloc` may start; the caller starts it right away."""
+    async def wait_turn(
+        self, netloc: str, interval: float, *, retry: bool = False, promised: bool = False
+    ) -> Ticket:
+        """Return when a request to `netloc` may start; the caller starts it right away.
+        `retry`: it repeats a request; `promised`: one the host refused with a Retry-After."""
         host = self._host(netloc)
         # The lock is held while sleeping so waiters line up in order and none can
         # slip in between another's wake-up and its booking of the next slot.
         async with host.lock:
-            delay = host.next_start - time.monotonic()
-            if delay > 0:
+            # Looked at again after each sleep: a Retry-After that came meanwhile (an answer
+            # to a request already out) holds this request too.
+            while (delay := host.next_start - time.monotonic()) > 0:
                 await asyncio.sleep(delay)
             now = time.monotonic()
             after_hold = host.hold_ended and now >= host.held_until
@@ -166,7 +187,7 @@ class HostPacer:
             if host.refused_at is None:
                 host.refused_at = now
             host.next_start = now + self.spacing(netloc, interval)
-            return Ticket(netloc, interval, host.epoch, after_hold)
+            return Ticket(netloc, interval, host.epoch, after_hold, promised, retry)
 
     def observe(
         self,
@@ -192,6 +213,8 @@ class HostPacer:
                 self._judge_independence(host, reasons)
             if retry_after is not None and host.calm is None:
                 host.calm = host.strained
+            if retry_after is None:
+                self._judge_bare(host, ticket, True, reasons)
             if retry_after is not None:
                 hold = min(max(retry_after, 0.0), self._ceiling)
                 if unreadable is not None:
@@ -212,10 +235,14 @@ class HostPacer:
                     # What the server let through since it last refused: its rate, as a
                     # token bucket would give it (holds included: its tokens kept coming).
                     spacing = max(spacing, (now - host.refused_at) / host.accepted)
+                if retry_after is None:
+                    if host.bare_calm is None:
+                        host.bare_calm = host.strained
+                    host.slowed += 1
                 host.strained = min(spacing, self._ceiling)
                 host.epoch += 1
                 host.gaps.clear()
-            host.refused_at, host.accepted = now, 0
+            host.refused_at, host.accepted, host.in_stride = now, 0, 0
         elif status is not None and elapsed > self._slow:
             grown = max(self.spacing(netloc, interval) * GROW_WHEN_SLOW, self._step)
             host.strained = min(grown, self._ceiling)
@@ -223,8 +250,10 @@ class HostPacer:
             reasons.append(f"slowing: answers take {elapsed:.3g} s")
         elif status is not None and status < 500:
             host.accepted += 1
+            host.in_stride += not ticket.promised
             if ticket.after_hold:
                 host.after_hold.append(False)
+            self._judge_bare(host, ticket, False, reasons)
             host.strained *= SPEED_UP
             if host.strained < NO_SPACING:
                 host.strained = 0.0
@@ -254,15 +283,36 @@ class HostPacer:
                 host.strained = host.calm
                 host.epoch += 1
 
+    def _judge_bare(self, host: _Host, ticket: Ticket, refused: bool, reasons: list[str]) -> None:
+        """Count a first try sent at a pace slowed enough for refusals without Retry-After."""
+        if host.bare_independent or host.slowed < SLOWED_ENOUGH:
+            return
+        if ticket.retry:
+            host.retries_taken += not refused
+            return
+        host.first_tries.append(refused)
+        refusals = sum(host.first_tries)
+        if (
+            len(host.first_tries) == AFTER_HOLD
+            and 2 * refusals > AFTER_HOLD
+            and 2 * host.retries_taken >= refusals  # it answers: not down, only refusing
+        ):
+            host.bare_independent = True
+            reasons.append("refusals do not follow the pace: slowing did not help, no slowing")
+            if host.bare_calm is not None and host.bare_calm < host.strained:
+                host.strained = host.bare_calm
+                host.epoch += 1
+
     @staticmethod
     def _pace_at_fault(host: _Host, ticket: Ticket, retry_after: float | None) -> bool:
         if ticket.epoch != host.epoch:
             return False  # sent at a pace already given up
         if retry_after is None:
-            return True  # no word from the server: ours is to slow down
+            # No word from the server: ours is to slow down, unless that was seen not to help.
+            return not host.bare_independent
         # The pace is to blame when requests sent at it were accepted, then one refused; not
         # when the server refused the first request after the wait it asked for.
-        return host.accepted > 0 and not (ticket.after_hold or host.independent)
+        return host.in_stride > 0 and not (ticket.after_hold or host.independent)
 
     def _report(
         self, netloc: str, interval: float, host: _Host, reasons: list[str], hold: float
