@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from newsarchive.store import RawPage
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures" / "site"
 GENERIC = ROOT / "fixtures" / "generic"  # page sets written for the generic reader
@@ -284,3 +286,21 @@ def _short_path(filename: str) -> str:
         if mark in filename:
             return filename.split(mark, 1)[1]
     return filename
+
+
+# The headers of a generated page as a web server sends it.
+PAGE_HEADERS = (("content-type", "text/html; charset=utf-8"), ("server", "nginx"))
+
+
+def fetched_page(url: str, body: bytes, at: datetime) -> RawPage:
+    """A generated page as a good fetch of it: 200, no redirect, at `at`."""
+    return RawPage(
+        url=url,
+        fetch_url=url,
+        final_url=url,
+        status=200,
+        outcome="ok",
+        headers=PAGE_HEADERS,
+        body=body,
+        fetched_at=at,
+    )

@@ -31,8 +31,9 @@ from sqlalchemy.engine import make_url
 
 from newsarchive.config import CrawlSettings
 from newsarchive.derived.prepared import prepare
-from newsarchive.store import Archive, Fetched, RawPage
+from newsarchive.store import Archive, Fetched
 
+from .common import fetched_page
 from .generate import GENERATOR_VERSION, Replica
 
 PART = 50_000  # articles made at a time
@@ -40,7 +41,6 @@ FULL_RAW = 300_000  # every article up to here keeps its real-sized page
 RAW_SAMPLE = 10  # past FULL_RAW, one article in this many keeps its page
 SEED = 7
 BATCH = CrawlSettings().write_batch
-_HEADERS = (("content-type", "text/html; charset=utf-8"), ("server", "nginx"))
 _START = datetime(2026, 1, 1, tzinfo=UTC)
 SQLITE_NAME = f"scale-g{GENERATOR_VERSION}-p{PART}.db"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/newsarchive_scale"
@@ -108,16 +108,7 @@ def fetches(engine: str, first: int, last: int) -> Iterator[list[Fetched]]:
 def _fetch(site: Replica, engine: str, index: int, number: int) -> Fetched:
     article = site.article(index)
     body = site.page(index) if keeps_raw(engine, number) else b""
-    raw = RawPage(
-        url=article.url,
-        fetch_url=article.url,
-        final_url=article.url,
-        status=200,
-        outcome="ok",
-        headers=_HEADERS,
-        body=body,
-        fetched_at=_START + timedelta(seconds=number),
-    )
+    raw = fetched_page(article.url, body, _START + timedelta(seconds=number))
     return Fetched(raw, article, "article", prepared=prepare(body, article))
 
 

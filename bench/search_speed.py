@@ -24,11 +24,11 @@ from sqlalchemy.exc import OperationalError
 
 from newsarchive import store
 from newsarchive.derived.prepared import COLUMN_WEIGHTS as WEIGHTS
-from newsarchive.store import Archive, Fetched, RawPage
+from newsarchive.store import Archive, Fetched
 from newsarchive.store.query import fts5, parse_query
 from newsarchive.store.reasons import one_line
 
-from .common import Figure, Outcome, percentile
+from .common import Figure, Outcome, fetched_page, percentile
 from .generate import GENERATOR_VERSION, Replica
 
 MAX_P95_MS = 50.0
@@ -86,16 +86,7 @@ def build_archive(count: int, db: Path, *, seed: int = 7, progress: bool = False
     with Archive.open(f"sqlite:///{db}") as archive:
         for i in range(count):
             article = site.article(i)
-            raw = RawPage(
-                url=article.url,
-                fetch_url=article.url,
-                final_url=article.url,
-                status=200,
-                outcome="ok",
-                headers=(("content-type", "text/html; charset=utf-8"),),
-                body=site.page(i),
-                fetched_at=start + timedelta(seconds=i),
-            )
+            raw = fetched_page(article.url, site.page(i), start + timedelta(seconds=i))
             archive.record_fetch(raw, article=article, page_kind="article")
             if progress and (i + 1) % 10_000 == 0:
                 rate = (i + 1) / (time.perf_counter() - began)
@@ -155,16 +146,8 @@ def pg_archive(server: str, count: int, *, seed: int = 7, progress: bool = False
             batch = []
             for i in range(first, min(count, first + BATCH)):
                 article = site.article(i)
-                raw = RawPage(
-                    url=article.url,
-                    fetch_url=article.url,
-                    final_url=article.url,
-                    status=200,
-                    outcome="ok",
-                    headers=(("content-type", "text/html; charset=utf-8"),),
-                    body=f"<html>{i}</html>".encode(),
-                    fetched_at=start + timedelta(seconds=i),
-                )
+                body = f"<html>{i}</html>".encode()
+                raw = fetched_page(article.url, body, start + timedelta(seconds=i))
                 batch.append(Fetched(raw, article, "article"))
             archive.record_fetches(batch)
             if progress and (first + BATCH) % 10_000 == 0:

@@ -25,14 +25,13 @@ from newsarchive.store import Archive, Fetched, RawPage
 from newsarchive.store.dialect import SQLITE_PRAGMAS
 from newsarchive.store.models import Base
 
-from .common import Figure, Outcome
+from .common import Figure, Outcome, fetched_page
 from .generate import Replica
 from .profiling import STORE_RULES, in_process, record
 
 MIN_FLOOR_SHARE = 1 / 3
 MIN_RATE = 1000.0  # articles per second
 WRITE_BATCH = CrawlSettings().write_batch  # fetches per transaction, as a crawl writes them
-_HEADERS = (("content-type", "text/html; charset=utf-8"), ("server", "nginx"))
 
 
 @dataclass(frozen=True)
@@ -57,17 +56,7 @@ def fetches(count: int, updates: int, seed: int = 11) -> list[Fetch]:
 
 
 def _fetch(article: Article, page: bytes, at: datetime) -> Fetch:
-    raw = RawPage(
-        url=article.url,
-        fetch_url=article.url,
-        final_url=article.url,
-        status=200,
-        outcome="ok",
-        headers=_HEADERS,
-        body=page,
-        fetched_at=at,
-    )
-    return Fetch(raw, article, prepare(page, article))
+    return Fetch(fetched_page(article.url, page, at), article, prepare(page, article))
 
 
 def write_through_store(items: list[Fetch], db: Path, batch: int = WRITE_BATCH) -> float:
