@@ -33,7 +33,7 @@ from newsarchive.store import (
     SearchSyntaxError,
     StoreError,
 )
-from newsarchive.store.engine import migration_config
+from newsarchive.store.engine import head_revision, migration_config
 from newsarchive.store.models import Base, include_object
 
 SITE = "https://kinhtedothi.vn"
@@ -532,6 +532,12 @@ def test_reopening_an_archive_keeps_its_rows(db_path: Path) -> None:
         assert [hit.url for hit in archive.search("hoai duc")] == [URL]
     head = ScriptDirectory.from_config(migration_config()).get_current_head()
     assert rows(db_path, "SELECT version_num FROM alembic_version") == [(head,)]
+
+
+def test_the_head_revision_read_from_file_names_is_alembics_own() -> None:
+    # Opening an archive compares its revision with `head_revision` and loads Alembic only
+    # when they differ: a wrong head would skip a migration, or migrate on every open.
+    assert head_revision() == ScriptDirectory.from_config(migration_config()).get_current_head()
 
 
 def test_an_empty_database_file_is_upgraded_to_the_full_schema(db_path: Path) -> None:

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
-from sqlalchemy import URL, Engine, create_engine, make_url
+from sqlalchemy import URL, Engine, create_engine, make_url, text
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from . import dialect
 from .reasons import StoreError, one_line, reason
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -43,7 +42,7 @@ def open_engine(url: str, *, create: bool = True) -> Engine:
     except StoreError:
         engine.dispose()
         raise
-    except (SQLAlchemyError, CommandError, OSError) as exc:
+    except (SQLAlchemyError, OSError) as exc:
         engine.dispose()
         raise StoreError(f"cannot open archive {shown}: {reason(exc)}") from exc
     return engine
@@ -57,18 +56,35 @@ def _driver_hint(parsed: URL) -> str:
 
 def migration_config() -> Config:
     """Alembic's configuration, built in code: no `alembic.ini` needed."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
+def head_revision() -> str:
+    """The newest revision shipped, from the migrations' file names ("0011_reparse_run.py":
+    revisions are numbered in order, one after another), without loading Alembic."""
+    return max(
+        path.name[:4] for path in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py")
+    )
+
+
 def upgrade(engine: Engine) -> None:
-    """Create the schema in a new archive, or bring an older one to the newest revision."""
+    """Create the schema in a new archive, or bring an older one to the newest revision.
+    Alembic (a third of a command's start) is loaded only when there is something to do."""
+    if _current_revision(engine) == head_revision():
+        return
+    shown = engine.url.render_as_string(hide_password=True)
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from alembic.util.exc import CommandError
+
     config = migration_config()
     scripts = ScriptDirectory.from_config(config)
     head = scripts.get_current_head()
-    if _current_revision(engine) == head:
-        return
     with engine.connect() as connection:
         connection.execution_options(**{dialect.WRITE_OPTION: True})
         with connection.begin():
@@ -80,16 +96,24 @@ def upgrade(engine: Engine) -> None:
             known = {script.revision for script in scripts.walk_revisions()}
             if current is not None and current not in known:
                 raise StoreError(
-                    f"archive {engine.url.render_as_string(hide_password=True)} has schema "
-                    f"revision {current}, unknown to this newsarchive: made by a newer version?"
+                    f"archive {shown} has schema revision {current}, unknown to this "
+                    "newsarchive: made by a newer version?"
                 )
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            try:
+                command.upgrade(config, "head")
+            except CommandError as exc:
+                raise StoreError(f"cannot open archive {shown}: {reason(exc)}") from exc
 
 
 def _current_revision(engine: Engine) -> str | None:
+    """The archive's revision (Alembic's own table, read plainly); None for a new archive."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        try:
+            found = connection.scalar(text("SELECT version_num FROM alembic_version"))
+        except SQLAlchemyError:
+            return None
+    return None if found is None else str(found)
 
 
 def _parse_url(url: str) -> URL:
