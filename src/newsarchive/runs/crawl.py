@@ -78,7 +78,8 @@ class Crawl:
         event_hooks: EventHooks | None = None,
     ) -> None:
         """`clock` is the run's idea of now for revisit schedules (tests move it);
-        `event_hooks` hear the run's events (crawl_events.py), from `events.hooks` as well."""
+        `event_hooks` hear the run's events (crawl_events.py), as do hooks added to
+        `events.hooks` later."""
         self.config = config
         self.archive = archive
         self.options = options or CrawlOptions()
