@@ -38,7 +38,8 @@ from newsarchive.cli import run as cli
 from newsarchive.config import Config, CrawlSettings, FetchSettings, StoreSettings
 from newsarchive.fetch import Fetcher
 from newsarchive.fetch.backoff import retry_after_seconds
-from newsarchive.runs.crawl import Crawl, Event
+from newsarchive.runs.crawl import Crawl
+from newsarchive.runs.crawl_events import Event, every_line
 from newsarchive.runs.crawl_report import CrawlReport
 from newsarchive.store import Archive
 
@@ -107,7 +108,7 @@ def crawl(server: FaultServer, db_url: str, **crawl_settings: Any) -> Outcome:
     )
     events: list[Event] = []
     with Archive.open(db_url) as archive:
-        report = asyncio.run(Crawl(config, archive, events=events.append).run())
+        report = asyncio.run(Crawl(config, archive, event_hooks=every_line(events.append)).run())
     return Outcome(report, on_server(server), len(server.requests), events)
 
 

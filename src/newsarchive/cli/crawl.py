@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import json
 import sys
+import time
 from datetime import date, datetime
 from typing import Any
 
@@ -19,8 +20,10 @@ from ..discover import DateWindow
 from ..errors import CrawlLocked, UsageError
 from ..fetch import PaceChange
 from ..runs.budget import FINDING
-from ..runs.crawl import Crawl, Event, EventSink, install_signal_handlers
+from ..runs.crawl import Crawl, install_signal_handlers
+from ..runs.crawl_events import Event, EventHooks, Hook, every_line
 from ..runs.crawl_report import CrawlOptions, CrawlReport
+from ..runs.crawl_writes import LandedPage
 from ..site import HANOI, hanoi_time
 from ..store import Archive
 from ..warc import WarcWriter, open_warc_writer
@@ -32,6 +35,8 @@ from .common import (
     silence_stdout,
 )
 from .statusline import StatusLine
+
+PROGRESS_EVERY = 0.25  # seconds between two progress updates
 
 
 def register(commands: Subcommands) -> None:
@@ -68,7 +73,7 @@ def register(commands: Subcommands) -> None:
 def run(args: argparse.Namespace) -> int:
     config = config_of(args)
     options = _options(args)
-    log: EventSink | None = _json_line if args.log_format == "json" else None
+    log: Hook | None = json_line if args.log_format == "json" else None
     try:
         with Archive.open(config.store.url) as archive, open_warc_writer(config) as warc:
             report = asyncio.run(_crawl(config, archive, warc, options, log))
@@ -119,30 +124,49 @@ async def _crawl(
     archive: Archive,
     warc: WarcWriter | None,
     options: CrawlOptions,
-    log: EventSink | None,
+    log: Hook | None,
 ) -> CrawlReport:
     # A terminal shows progress; JSON logs own stderr, so they go without it.
     with StatusLine(enabled=log is None) as line:
-
-        def progress(url: str, report: CrawlReport, pending: int) -> None:
-            c = report.counts
-            paces = "".join(f" · {pace_text(change)}" for change in report.pace.values())
-            line.show(
-                f"fetched {c['fetched']} · new {c['new']} · updated {c['updated']} · "
-                f"failed {c['failed']} · {pending} to go{paces} · {url}"
-            )
-
-        on_fetch = warc.record if warc is not None else None
-        crawl = Crawl(
-            config,
-            archive,
-            progress=progress if line.active else None,
-            options=options,
-            events=log,
-            on_fetch=on_fetch,
-        )
+        crawl = Crawl(config, archive, options=options, event_hooks=event_hooks(log, warc))
+        if line.active:
+            crawl.events.hooks.setdefault("fetched", []).append(progress_line(line, crawl))
         install_signal_handlers(crawl)
         return await crawl.run()
+
+
+def event_hooks(log: Hook | None, warc: WarcWriter | None) -> EventHooks:
+    """The JSON log hears every line of it; the WARC writer every fetch before it is stored,
+    the link to its record kept with the raw page."""
+    hooks: EventHooks = {} if log is None else every_line(log)
+    if warc is not None:
+
+        def write_warc(page: LandedPage) -> None:
+            page.warc = warc.record(page.result)
+
+        hooks["landed"] = [write_warc]
+    return hooks
+
+
+def progress_line(line: StatusLine, crawl: Crawl) -> Hook:
+    """The terminal's line, shown from the `fetched` events: a few times a second at most, as
+    counting the frontier costs a query."""
+    shown_next = 0.0
+
+    def show(event: Event) -> None:
+        nonlocal shown_next
+        if time.monotonic() < shown_next:
+            return
+        shown_next = time.monotonic() + PROGRESS_EVERY
+        c = crawl.report.counts
+        paces = "".join(f" · {pace_text(change)}" for change in crawl.report.pace.values())
+        line.show(
+            f"fetched {c['fetched']} · new {c['new']} · updated {c['updated']} · "
+            f"failed {c['failed']} · {crawl.archive.pending_count()} to go{paces} · "
+            f"{event['url']}"
+        )
+
+    return show
 
 
 def _print_summary(report: CrawlReport, *, to_stderr: bool, max_pages: int = 0) -> None:
@@ -201,7 +225,8 @@ def pace_text(change: PaceChange) -> str:
     return f"{change.host} {rate} ({change.reason})"
 
 
-def _json_line(event: Event) -> None:
+def json_line(event: Event) -> None:
+    """The JSON log's line of an event, on stderr, with its time."""
     line: dict[str, Any] = {"time": datetime.now(HANOI).isoformat(timespec="milliseconds")}
     line.update(event)
     print(json.dumps(line, ensure_ascii=False, default=_plain), file=sys.stderr, flush=True)

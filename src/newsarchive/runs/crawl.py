@@ -28,11 +28,12 @@ from ..fetch import Fetcher, FetchResult, PaceChange
 from ..site import urls as site_urls
 from ..store import Archive, BackfillWindow, Candidate, CrawlLease, FrontierEntry
 from .budget import PageBudget
+from .crawl_events import EventHooks, Events
 from .crawl_health import Health
 from .crawl_intake import Intake
 from .crawl_keepers import keep_leases, keep_lock
 from .crawl_report import CrawlOptions, CrawlReport
-from .crawl_writes import PRIORITY, FetchHook, Landed, PageWriter, Progress, Unwritten, candidate
+from .crawl_writes import PRIORITY, Landed, PageWriter, Unwritten, candidate
 from .readers import Readers
 from .redesign import LOW_CONFIDENCE, WINDOW, RedesignWatch
 
@@ -44,9 +45,6 @@ STOP_GRACE = 3.0  # seconds in-flight fetches get to finish after a stop; then t
 JOIN_WINDOW = timedelta(minutes=2)
 WAIT_FOR_OTHERS = 0.2  # seconds between looks at a frontier whose rest other crawls hold
 LATE_START = 0.002  # seconds between a claimed turn and its request leaving that count as late
-
-Event = dict[str, Any]
-EventSink = Callable[[Event], None]
 
 
 def entry_points(config: Config, *, backfill: bool = False) -> list[Candidate]:
@@ -74,24 +72,23 @@ class Crawl:
         self,
         config: Config,
         archive: Archive,
-        progress: Progress | None = None,
         *,
         options: CrawlOptions | None = None,
         clock: Callable[[], datetime] = _utc_now,
-        events: EventSink | None = None,
-        on_fetch: FetchHook | None = None,
+        event_hooks: EventHooks | None = None,
     ) -> None:
         """`clock` is the run's idea of now for revisit schedules (tests move it);
-        `events` receives one dict per event (fetched, pace, article, alarm, stopped, summary)."""
+        `event_hooks` hear the run's events (crawl_events.py), as do hooks added to
+        `events.hooks` later."""
         self.config = config
         self.archive = archive
         self.options = options or CrawlOptions()
         if self.options.mode == "backfill" and self.options.window is None:
             raise ValueError("a back-fill needs the period to fill")
         self.clock = clock
-        self.events = events
+        self.events = Events(event_hooks)
         self.report = CrawlReport()
-        self.health = Health(config.crawl, self.report, self._emit)
+        self.health = Health(config.crawl, self.report, self.events)
         self._signal: int | None = None
         self._stop_requested = False
         self._abandon = False
@@ -104,13 +101,11 @@ class Crawl:
             config,
             archive,
             self.health,
-            emit=self._emit,
+            events=self.events,
             clock=clock,
             backfill=self.options.window if self.options.mode == "backfill" else None,
             chosen=self._chosen_sitemaps,
             stopped=self._wake_up,
-            progress=progress,
-            on_fetch=on_fetch,
         )
 
     # -- the run ---------------------------------------------------------------------------
@@ -129,7 +124,7 @@ class Crawl:
         self._wake = asyncio.Event()
         began = self.clock()
         run_id = self.archive.start_run()
-        self._emit("run_started", run_id=run_id, mode=self.options.mode)
+        self.events.emit("run_started", run_id=run_id, mode=self.options.mode)
         report = self.report
         try:
             self._prepare(began)
@@ -187,7 +182,7 @@ class Crawl:
                 outcomes=report.outcomes,
                 note=report.note(),
             )
-            self._emit(
+            self.events.emit(
                 "summary",
                 run_id=run_id,
                 counts=dict(report.counts),
@@ -231,13 +226,13 @@ class Crawl:
                 self.report.time_up = reason
             else:
                 self.report.stopped = reason
-            self._emit("stopped", reason=reason)
+            self.events.emit("stopped", reason=reason)
         self._wake_up()
 
     def _pace_changed(self, change: PaceChange) -> None:
         self.report.pace[change.host] = change
         rate = None if change.rate is None else round(change.rate, 2)
-        self._emit(
+        self.events.emit(
             "pace", host=change.host, rate=rate, reason=change.reason, hold=round(change.hold, 2)
         )
 
@@ -361,10 +356,6 @@ class Crawl:
         if entry.depth is not None:
             return entry.depth
         return 1 if entry.source == "seed" else self.config.crawl.listing_pages
-
-    def _emit(self, event: str, **fields: Any) -> None:
-        if self.events is not None:
-            self.events({"event": event, **fields})
 
 
 class SharedPace:

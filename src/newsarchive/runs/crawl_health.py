@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from ..config import CrawlSettings
 from ..errors import Status
 from ..record import Article
+from .crawl_events import Events
 from .crawl_report import CrawlReport
 from .redesign import RedesignWatch, read_generically
 
@@ -18,15 +19,13 @@ FAILING = frozenset({"failed", "blocked", "challenge", "empty"})
 
 
 class Health:
-    """Watches every page a crawl writes; `emit` sends an event (alarm, stopped) to the run's
-    listeners. The report it writes into is the run's own."""
+    """Watches every page a crawl writes, telling `events` of its alarms and early stops. The
+    report it writes into is the run's own."""
 
-    def __init__(
-        self, settings: CrawlSettings, report: CrawlReport, emit: Callable[..., None]
-    ) -> None:
+    def __init__(self, settings: CrawlSettings, report: CrawlReport, events: Events) -> None:
         self.settings = settings
         self.report = report
-        self._emit = emit
+        self.events = events
         self._recent: deque[tuple[bool, str]] = deque(maxlen=settings.failure_window)
         self._answered_at = time.monotonic()  # when the site last gave a page (or the run began)
         self._seeds: list[tuple[bool, str]] = []  # the entry points' fetches: failed?, cause
@@ -93,7 +92,7 @@ class Health:
         else:
             return False
         self.report.stopped_early = reason
-        self._emit("stopped", reason=reason)
+        self.events.emit("stopped", reason=reason)
         return True
 
     def judge(self, signal: int | None) -> None:
@@ -135,7 +134,7 @@ class Health:
 
     def alarm(self, kind: str, message: str) -> None:
         self.report.alarms.append(message)
-        self._emit("alarm", kind=kind, message=message)
+        self.events.emit("alarm", kind=kind, message=message)
 
 
 def tally(causes: Iterable[str]) -> str:

@@ -15,14 +15,13 @@ from ..fetch import FetchResult
 from ..record import Article
 from ..store import Archive, Candidate, Fetched, FrontierEntry, RawPage, StoreError
 from ..warclink import WarcLink
+from .crawl_events import Events
 from .crawl_health import Health
-from .crawl_report import CrawlReport
 from .readers import PARSER_ERROR, Reading
 from .revisit import next_visit
 
 # Entry points come first, then new articles, then revisits of archived ones; lower runs first.
 PRIORITY = {"sitemap": 10, "feed": 20, "listing": 30, "article": 50, "page": 50, "revisit": 60}
-PROGRESS_EVERY = 0.25  # seconds between two progress updates
 NO_PAGE_KINDS = {
     "challenge": "challenge page (captcha or bot check)",
     "empty": "empty page",
@@ -31,15 +30,13 @@ WRITE_EVERY = 1.0  # seconds a landed page waits, at most, for others to share i
 WRITE_BYTES = 16_000_000  # bodies held for one write, at most: a batch of large pages goes early
 
 Landed = tuple[FrontierEntry, FetchResult, Reading | None]  # a fetch, and what was read from it
-Progress = Callable[[str, CrawlReport, int], None]  # (url just done, report so far, pending)
-# Called with every fetch as it came back, before it is stored: where the WARC writer hooks in;
-# where it wrote the fetch is kept with the raw page.
-FetchHook = Callable[[FetchResult], WarcLink | None]
 
 
 class PageWriter:
-    """Writes what landed for one run: `backfill` is the period of a back-fill, whose url sets
-    to take are collected in `chosen`; `stopped` is called when the health stops the run early."""
+    """Writes what landed for one run, telling `events` of each page (`landed` before it is
+    stored, `article` and `fetched` after): `backfill` is the period of a back-fill, whose url
+    sets to take are collected in `chosen`; `stopped` is called when the health stops the run
+    early."""
 
     def __init__(
         self,
@@ -47,27 +44,22 @@ class PageWriter:
         archive: Archive,
         health: Health,
         *,
-        emit: Callable[..., None],
+        events: Events,
         clock: Callable[[], datetime],
         backfill: DateWindow | None,
         chosen: set[str],
         stopped: Callable[[], None],
-        progress: Progress | None = None,
-        on_fetch: FetchHook | None = None,
     ) -> None:
         self.config = config
         self.archive = archive
         self.health = health
         self.report = health.report
-        self._emit = emit
+        self.events = events
         self.clock = clock
         self._window = backfill
         self._chosen_sitemaps = chosen
         self._stopped = stopped
-        self.progress = progress
-        self.on_fetch = on_fetch
         self._rules = config.crawl.revisit_rules
-        self._next_progress = 0.0
 
     def record(self, landed: list[Landed], run_id: int) -> None:
         """Write what landed in one transaction, then account for each page."""
@@ -75,8 +67,6 @@ class PageWriter:
         pages: list[LandedPage] = []
         for entry, result, reading in landed:
             page = LandedPage(entry, result)
-            if self.on_fetch is not None:
-                page.warc = self.on_fetch(result)
             if reading is not None:
                 page.article, page.kind = reading.article, reading.kind
                 page.found, page.detail = reading.found, reading.detail
@@ -89,6 +79,7 @@ class PageWriter:
                 ]
                 self._chosen_sitemaps.update(page.chosen)
             page.outcome, page.failure = _outcome(page)
+            self.events.landed(page)  # read, not stored yet: the WARC writer links it here
             pages.append(page)
         batch = [self._fetched(page, run_id) for page in pages]
         stored: list[str] = []
@@ -145,14 +136,14 @@ class PageWriter:
         article = page.article
         if article is not None and stored in ("new", "updated"):
             self.health.check(article, new=stored == "new")
-            self._emit("article", url=article.url, stored=stored, layout=article.layout)
+            self.events.emit("article", url=article.url, stored=stored, layout=article.layout)
         if article is not None and stored in ("new", "updated", "unchanged"):
             self.health.watch_layouts(article)
         cause = page.failure or result.error or outcome
         if outcome not in ("ok", "not_modified"):
             report.failures[f"{outcome}: {cause}"] += 1
             report.counts["failed"] += 1
-        self._emit(
+        self.events.emit(
             "fetched",
             url=page.entry.url,
             outcome=outcome,
@@ -165,10 +156,6 @@ class PageWriter:
         seed = page.entry.source == "seed"
         if result.outcome != "disallowed" and self.health.fetched(outcome, cause, seed=seed):
             self._stopped()
-        # Counting the frontier costs a query: a terminal needs it a few times a second at most.
-        if self.progress is not None and time.monotonic() >= self._next_progress:
-            self._next_progress = time.monotonic() + PROGRESS_EVERY
-            self.progress(page.entry.url, report, self.archive.pending_count())
 
     def _next_visit(
         self, entry: FrontierEntry, result: FetchResult, article: Article | None
@@ -206,7 +193,7 @@ class LandedPage:
     chosen: list[str] = field(default_factory=list)  # url sets a back-fill takes
     outcome: str = ""
     failure: str | None = None
-    warc: WarcLink | None = None  # its record, when the crawl writes WARC files
+    warc: WarcLink | None = None  # its record, set by a `landed` hook (the WARC writer)
 
 
 class Unwritten:
