@@ -439,7 +439,7 @@ def test_import_warc_into_postgresql_stores_the_crawls_articles(
 def sqlite_counts(db: Path) -> dict[str, int]:
     with sqlite3.connect(db) as connection:
         tables = [
-            "raw_body", "crawl_run", "raw_page", "article", "article_image", "article_caption",
+            "raw_body", "raw_body_size", "crawl_run", "raw_page", "article", "article_image", "article_caption",
             "article_author", "article_tag", "article_link", "article_revision", "frontier",
         ]  # fmt: skip
         return {t: connection.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
@@ -458,7 +458,7 @@ def test_copy_moves_the_0_1_0_archive_to_postgresql_row_for_row(
     assert (code, err) == (0, "")
     lines = out.splitlines()
     assert {name: int(n) for name, n in (line.split() for line in lines[:-1])} == counts
-    assert lines[-1].startswith(f"copied {sum(counts.values())} rows in 11 tables")
+    assert lines[-1].startswith(f"copied {sum(counts.values())} rows in 12 tables")
     with Archive.open(pg_url) as archive:
         assert archive.article_count() == 21
         assert len(archive.search("hoai duc")) == 2

@@ -625,6 +625,9 @@ def test_an_archive_made_by_version_0_1_0_upgrades_without_losing_a_row(tmp_path
         )
         assert seed is not None and seed.title.startswith("Huyện Hoài Đức")
         assert len(archive.search("hoai duc")) == 2
+        # Migration 0012 read the stored bodies' sizes once: `stats` sums them from there.
+        stored = archive.stats().compressed_bytes
 
     assert {t: rows(old, f"SELECT count(*) FROM {t}")[0][0] for t in tables} == before
+    assert stored == 117_814, "the 49 bodies of archive-0.1.0.db take 117,814 bytes compressed"
     assert rows(old, "PRAGMA integrity_check") == [("ok",)]

@@ -20,6 +20,7 @@ _HIDDEN = (
     "crawl_lock",
     "host_pace",
     "raw_body",
+    "raw_body_size",
 )
 
 # Every day from the first to the last publication (or the days asked for), with how many

@@ -119,6 +119,16 @@ class RawBodyRow(Base):
     size: Mapped[int] = mapped_column(Integer, index=True)
 
 
+class RawBodySizeRow(Base):
+    """A body's size as stored, compressed: `stats` sums it from here, where on SQLite the
+    length of every stored body would take a read of a page per body (seconds a million)."""
+
+    __tablename__ = "raw_body_size"
+
+    sha256: Mapped[str] = mapped_column(ForeignKey("raw_body.sha256"), primary_key=True)
+    stored: Mapped[int] = mapped_column(Integer, index=True)  # bytes, as in raw_body.body
+
+
 class CrawlRunRow(Base):
     __tablename__ = "crawl_run"
 

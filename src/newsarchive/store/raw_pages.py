@@ -15,7 +15,7 @@ from newsarchive.derived.prepared import PackedBody
 from newsarchive.warclink import WarcLink
 
 from .dialect import insert_or_ignore, insert_rows_keyed
-from .models import ArticleRow, RawBodyRow, RawPageRow, table_of
+from .models import ArticleRow, RawBodyRow, RawBodySizeRow, RawPageRow, table_of
 from .reasons import StoreError
 
 _RAW_PAGE = table_of(RawPageRow)
@@ -80,12 +80,19 @@ def add_raw_pages(
 ) -> list[Stored]:
     """Store fetches of distinct URLs, each with its body packed (None: no body), its page kind
     and run. A body already stored is only referenced."""
-    bodies = {
-        packed.sha256: {"sha256": packed.sha256, "body": packed.data, "size": packed.size}
-        for _, packed, _, _ in fetches
-        if packed is not None
-    }
-    insert_or_ignore(session, RawBodyRow, list(bodies.values()), key=["sha256"])
+    bodies = {packed.sha256: packed for _, packed, _, _ in fetches if packed is not None}
+    insert_or_ignore(
+        session,
+        RawBodyRow,
+        [{"sha256": b.sha256, "body": b.data, "size": b.size} for b in bodies.values()],
+        key=["sha256"],
+    )
+    insert_or_ignore(
+        session,
+        RawBodySizeRow,
+        [{"sha256": b.sha256, "stored": len(b.data)} for b in bodies.values()],
+        key=["sha256"],
+    )
     rows = [
         {
             "url": raw.url,

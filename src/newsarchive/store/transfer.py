@@ -39,6 +39,7 @@ from .models import (
     FrontierEntryRow,
     HostPaceRow,
     RawBodyRow,
+    RawBodySizeRow,
     RawPageRow,
     ReparseRunRow,
     table_of,
@@ -48,6 +49,7 @@ from .reasons import StoreError, reason
 # Referenced tables before the tables referring to them.
 COPIED: tuple[type[Base], ...] = (
     RawBodyRow,
+    RawBodySizeRow,
     CrawlRunRow,
     RawPageRow,
     ArticleRow,
