@@ -537,8 +537,7 @@ page (the build machine's disk holds no more), the others a raw page without bod
 on PostgreSQL reads one page in {scale_build.RAW_SAMPLE}: its rate is per page read, like SQLite's.
 The archives grow in place from one size to the next; the figures of a size are those measured
 when the archive held that many articles. On PostgreSQL each growth ends with `VACUUM (ANALYZE)`
-(from the run after 13:05 UTC on 2026-12-07 on), as autovacuum does on a live server in its
-own time."""
+(`scale_build.settle`), as autovacuum does on a live server in its own time."""
 
 
 if __name__ == "__main__":
