@@ -41,8 +41,8 @@ def test_generated_articles_differ_from_one_another() -> None:
     site = Replica(40, seed=3)
     bodies = {site.article(i).body_text for i in range(40)}
     titles = {site.article(i).title for i in range(40)}
-    assert len(bodies) == 40
-    assert len(titles) > 30
+    assert len(bodies) == 40, "two generated articles have the same body"
+    assert len(titles) > 30, "more than a few generated titles repeat"
 
 
 def test_a_generated_site_lists_every_article_in_its_sitemaps(tmp_path: Path) -> None:
