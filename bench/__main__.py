@@ -5,7 +5,7 @@ Sizes and switches come from the environment, for quicker runs:
 
 | variable | default | what |
 |---|---|---|
-| BENCH_ONLY | all | comma list of parse, fidelity (page sets too), store, crawl, memory, search |
+| BENCH_ONLY | all | comma list of parse, fidelity, store, crawl, memory, search, choices |
 | BENCH_PARSE_REPEAT | 30 | timed runs per page for newsarchive and the bare parse |
 | BENCH_PARSE_PAGES | 30 | generated pages of real size the parse bars are measured on |
 | BENCH_RIVAL_REPEAT | 5 | timed runs per page for the rivals (trafilatura, newspaper4k, goose3) |
@@ -14,6 +14,7 @@ Sizes and switches come from the environment, for quicker runs:
 | BENCH_CRAWL_ARTICLES | 5000 | articles in the crawled replica (and the smaller memory crawl) |
 | BENCH_MEMORY_LARGE | 20000 | generated articles in the larger memory crawl |
 | BENCH_SEARCH_ARTICLES | 100000 | generated articles in the searched archive |
+| BENCH_CHOICES_REPEAT | 100 | choices: timed pickle round trips a page, samples of 1,000 imports |
 | BENCH_PG_URL | 127.0.0.1:5432/test | PostgreSQL server of the search benchmark; empty: none |
 | BENCH_CONCURRENCY | 4 | requests in flight, for the crawl and its floor alike |
 | BENCH_PROFILE | 1 | 0: no profiles of the bars not met |
@@ -30,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import crawl_speed, fidelity, parse_speed, rivals, search_speed, store_speed
+from . import choices, crawl_speed, fidelity, parse_speed, rivals, search_speed, store_speed
 from .common import (
     CACHE,
     ROOT,
@@ -44,7 +45,7 @@ from .common import (
 )
 from .generate import real_size_pages
 
-ALL = ("parse", "fidelity", "store", "crawl", "memory", "search")
+ALL = ("parse", "fidelity", "store", "crawl", "memory", "search", "choices")
 
 
 def main() -> None:
@@ -66,6 +67,7 @@ def main() -> None:
         "crawl articles": crawl_size,
         "memory articles": large,
         "search articles": env_int("BENCH_SEARCH_ARTICLES", 100000),
+        "choices repeat": env_int("BENCH_CHOICES_REPEAT", 100),
         "concurrency": concurrency,
     }
     found = rivals.extractors()
@@ -123,6 +125,12 @@ def main() -> None:
                 outcomes.append(
                     search_speed.run(
                         sizes["search articles"], CACHE, progress=True, pg_server=server
+                    )
+                )
+            elif name == "choices":
+                outcomes.append(
+                    choices.run(
+                        real_size_pages(sizes["parse pages"]), repeat=sizes["choices repeat"]
                     )
                 )
             print(f"bench: {name} done in {time.perf_counter() - step:.0f} s", flush=True)
@@ -220,7 +228,14 @@ METHOD = """## How each figure is measured
    a filter's articles listed newest first (SQL on `article`); p50/p95 over all timed runs. The
    same on PostgreSQL, the same articles written through `record_fetches` once into a schema
    of the database `newsarchive_bench_search` (raw pages there are small stand-ins: search never
-   reads them). Each search's best ten are compared with FTS5's `bm25()` over every match."""
+   reads them). Each search's best ten are compared with FTS5's `bm25()` over every match.
+7. **Choices**: two decisions measured against the alternative, in turn in the same run. Records
+   pickled by fields (`PickledByFields`): per generated page (`BENCH_PARSE_PAGES` of them), the
+   median of `pickle.dumps` + `pickle.loads` of what a reading worker sends back for it, against
+   the same objects pickled as dataclasses pickle a frozen slots class (`__reduce__` set aside);
+   bar: cheaper than that. sniffio installed: the import of a module on no path (as `import
+   sniffio` fails without it) against `import sniffio` installed, medians of samples of 1,000,
+   and how many times httpcore imports it a request (counted over 50 GETs to 127.0.0.1)."""
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 import sqlite3
 import unicodedata
@@ -47,6 +48,26 @@ def plain(text: str) -> str:
     code under test."""
     decomposed = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def searchable(record: dict[str, Any]) -> str:
+    """The record's searched text (title, sapo, body, captions), `plain`."""
+    texts = [record["title"], record["sapo"] or "", *record["paragraphs"], *record["captions"]]
+    return plain(" ".join(texts))
+
+
+def words(record: dict[str, Any]) -> list[str]:
+    """The words of the record's searched text, `plain`."""
+    return re.findall(r"[^\W_]+", searchable(record))
+
+
+def holds(record: dict[str, Any], *phrases: str) -> bool:
+    """Whether every phrase (words, lower case, no diacritics) is in the record, in order."""
+    found = words(record)
+    return all(
+        any(found[at : at + len(phrase.split())] == phrase.split() for at in range(len(found)))
+        for phrase in phrases
+    )
 
 
 # The config file of a fast crawl of a server on 127.0.0.1: no politeness delay, no retries.

@@ -108,7 +108,7 @@ def test_days_with_none_or_far_below_their_weekday_are_gaps() -> None:
 
     days = {d.day: d for d in per_day(counts, window)}
 
-    assert len(days) == 28
+    assert len(days) == 28, "not every day of the four weeks, the empty Tuesday included"
     assert (days[mondays[2]].gap, days[mondays[2]].usual) == ("low", 8.0)
     assert days[mondays[3]].gap is None
     assert days[mondays[1] + timedelta(days=1)].gap == "none"

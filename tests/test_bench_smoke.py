@@ -3,7 +3,9 @@ here. The rival tools come with the `bench` extra, which `make test` installs.""
 
 from __future__ import annotations
 
+import copyreg
 import json
+import pickle
 import sqlite3
 import sys
 from collections import Counter
@@ -13,7 +15,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import crawl_speed, fidelity, parse_speed, rivals, search_speed, store_speed  # noqa: E402
+from bench import (  # noqa: E402
+    choices,
+    crawl_speed,
+    fidelity,
+    parse_speed,
+    rivals,
+    search_speed,
+    store_speed,
+)
 from bench.common import (  # noqa: E402
     FIXTURES,
     FixtureArticle,
@@ -22,9 +32,9 @@ from bench.common import (  # noqa: E402
     fixture_articles,
     generic_sets,
 )
-from bench.generate import GENERATOR_VERSION, Replica, cached_site  # noqa: E402
+from bench.generate import GENERATOR_VERSION, Replica, cached_site, real_size_pages  # noqa: E402
 from bench.profiling import LIBRARY_PLACES, PARSE_RULES, summarize  # noqa: E402
-from newsarchive import parse_article  # noqa: E402
+from newsarchive import Article, parse_article  # noqa: E402
 
 
 def test_every_generated_page_parses_to_the_record_the_generator_made() -> None:
@@ -41,8 +51,8 @@ def test_generated_articles_differ_from_one_another() -> None:
     site = Replica(40, seed=3)
     bodies = {site.article(i).body_text for i in range(40)}
     titles = {site.article(i).title for i in range(40)}
-    assert len(bodies) == 40
-    assert len(titles) > 30
+    assert len(bodies) == 40, "two generated articles have the same body"
+    assert len(titles) > 30, "more than a few generated titles repeat"
 
 
 def test_a_generated_site_lists_every_article_in_its_sitemaps(tmp_path: Path) -> None:
@@ -237,3 +247,31 @@ def test_profile_samples_are_charged_to_the_first_matching_place() -> None:
     lines = summarize(raw, rules, within="parse_pages", title="t")
     assert "| text | 3 | 75% |" in lines
     assert "| parse | 1 | 25% |" in lines
+
+
+def test_the_choices_benchmark_reports_each_choice_against_its_alternative() -> None:
+    outcome = choices.run(real_size_pages(2), repeat=1, requests=2)
+    pickling, sniffio = outcome.figures
+    numbers = outcome.numbers
+    assert (pickling.section, sniffio.section) == ("7. Choices", "7. Choices")
+    # Not how fast (nothing is timed here): that each line shows what was measured.
+    ratio = numbers["pickle_by_fields_us"] / numbers["pickle_dataclass_us"]
+    assert pickling.ratio == f"{ratio:.2f}× the dataclass pickle", "another ratio than measured"
+    assert pickling.met is (ratio < 1), "verdict against its own figures"
+    assert sniffio.value == f"{numbers['sniffio_failed_import_ms']:.3f} ms"
+    failed_over_present = numbers["sniffio_failed_import_ms"] * 1000 / numbers["sniffio_import_us"]
+    assert sniffio.ratio == f"{failed_over_present:,.0f}× the import installed"
+    assert numbers["sniffio_imports_per_request"] >= 1, (
+        "httpcore's imports of sniffio went uncounted: current_async_library moved?"
+    )
+
+
+def test_the_pickling_baseline_is_the_dataclass_pickle_then_ours_again() -> None:
+    page = fixture_articles(1)[0]
+    article = parse_article(page.html, page.url)
+    protocol = pickle.HIGHEST_PROTOCOL
+    assert article.__reduce_ex__(protocol)[0] is Article, "not pickled by fields to begin with"
+    with choices.dataclass_pickling():
+        assert article.__reduce_ex__(protocol)[0] is copyreg.__newobj__, "not as a dataclass"
+        assert pickle.loads(pickle.dumps(article, protocol)) == article
+    assert article.__reduce_ex__(protocol)[0] is Article, "pickling by fields not put back"

@@ -143,7 +143,7 @@ def test_check_live_reports_empty_fields_and_layouts_of_the_newest_articles(
     replica: Replica, config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     newest = feed_articles()
-    assert len(newest) == 10
+    assert len(newest) == 10, "the replica's feed lists other than the 10 newest articles"
     records = [expected(path) for path in newest]
     args = ["check", "--live", "--base-url", replica.base_url, "--n", "10", "--json"]
     assert run(config, *args) == 0
@@ -178,7 +178,7 @@ def test_check_live_alarms_when_a_required_field_goes_missing(
         status = run(config, "check", "--live", "--base-url", mirror.base_url, "--n", "5")
     assert status == 4
     alarms = [line for line in capsys.readouterr().out.splitlines() if line.startswith("ALARM")]
-    assert len(alarms) == 1
+    assert len(alarms) == 1, alarms
     assert f"{SITE_ROOT}/{newest}" in alarms[0]
 
 

@@ -96,7 +96,7 @@ def test_a_batch_of_pages_in_an_unknown_layout_raises_one_alarm_and_all_are_stor
     [(known,)] = site.rows("SELECT count(*) FROM article WHERE layout != 'generic'")
     assert known >= WINDOW and len(stored) == known + 25
     generic = site.rows("SELECT field_sources FROM article WHERE layout = 'generic'")
-    assert len(generic) == 25
+    assert len(generic) == 25, "not the 25 pages of the new layout read by the generic reader"
     assert all(json.loads(s)["paragraphs"].startswith("generic:") for (s,) in generic)
     [(status, note)] = site.rows("SELECT exit_status, note FROM crawl_run")
     assert status == 4 and "site redesign?" in note

@@ -16,7 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from crawled import SEED, copy_of_site, crawl, edit_page, expected_records, plain, without_version
+from crawled import (
+    SEED,
+    copy_of_site,
+    crawl,
+    edit_page,
+    expected_records,
+    holds,
+    plain,
+    searchable,
+    without_version,
+    words,
+)
 
 from newsarchive.cli import run as cli
 from newsarchive.record import Article, Related
@@ -68,11 +79,6 @@ def newsarchive(
     return code, out, err
 
 
-def searchable(record: dict[str, Any]) -> str:
-    texts = [record["title"], record["sapo"] or "", *record["paragraphs"], *record["captions"]]
-    return plain(" ".join(texts))
-
-
 def has_word(record: dict[str, Any], word: str) -> bool:
     return re.search(rf"\b{word}\b", searchable(record)) is not None
 
@@ -86,7 +92,6 @@ def sql_blocks() -> list[str]:
 
 def test_schema_md_has_the_five_kinds_of_example_query() -> None:
     text = "\n".join(sql_blocks())
-    assert len(sql_blocks()) >= 5
     for needle in (
         "substr(published_at, 1, 7)",
         "article_author",
@@ -94,7 +99,7 @@ def test_schema_md_has_the_five_kinds_of_example_query() -> None:
         "article_caption",
         "article_revision",
     ):
-        assert needle in text
+        assert needle in text, f"no example query of docs/schema.md uses {needle}"
 
 
 def now(url: str) -> dict[str, Any]:
@@ -179,23 +184,26 @@ def test_schema_md_examples_on_versions_fields_fetches_and_weights(crawled: Craw
     assert [row[3:] for row in crawled.rows(revisions)] == [(OLD_TITLE, NEW_TITLE, 1, 0, 1, 0)]
     (rules,) = [b for b in blocks if "body_rule" in b]
     per_layout = Counter[str]()
-    for layout, _rule, articles, least_sure in crawled.rows(rules):
+    for layout, rule, articles, least_sure in crawled.rows(rules):
         per_layout[layout] += articles
-        assert 0 < least_sure <= 1
+        assert 0 < least_sure <= 1, f"layout {layout}, rule {rule}: confidence out of (0, 1]"
     assert per_layout == Counter(r["layout"] for r in EXPECTED.values())
     (fetches,) = [b for b in blocks if "bytes_compressed" in b]
     outcomes = {row[0]: row[1:] for row in crawled.rows(fetches)}
     assert set(outcomes) <= {"ok", "not_modified", "gone"}, "the replica serves no other kind"
     ok_fetches, ok_bodies, size, compressed = outcomes["ok"]
     # every article's page, and the seed's edit, is a body of its own; so is each listing
-    assert ok_bodies >= len(EXPECTED) + 1 and ok_fetches >= ok_bodies
-    assert 0 < compressed < size
+    assert ok_bodies >= len(EXPECTED) + 1, "fewer bodies than the articles' pages and the edit"
+    assert ok_fetches >= ok_bodies, "more bodies than fetches that brought one"
+    assert 0 < compressed < size, "the bodies are not stored compressed"
     (weights,) = [b for b in blocks if "article_search_impact" in b]
     found = crawled.rows(weights)
     holding = {now(url)["title"] for url in EXPECTED if has_word(now(url), "duc")}
-    assert len(found) == min(5, len(holding)) and {title for title, _ in found} <= holding
+    assert len(found) == min(5, len(holding)), f"not the top 5 of the {len(holding)} with 'duc'"
+    assert {title for title, _ in found} <= holding, "titles of articles without 'duc'"
     impacts = [impact for _, impact in found]
-    assert impacts == sorted(impacts, reverse=True) and impacts[-1] > 0
+    assert impacts == sorted(impacts, reverse=True), "not the heaviest first"
+    assert impacts[-1] > 0, "an article holding the word weighs nothing"
     assert outcomes["not_modified"][1:] == (0, None, None), "a 304 brings no body"
     assert outcomes["gone"][1] == 1, "the replica's 404 pages are all the same page"
 
@@ -233,7 +241,7 @@ def test_article_view_gives_each_article_its_record_with_lists_as_json(crawled: 
     with sqlite3.connect(crawled.db) as connection:
         connection.row_factory = sqlite3.Row
         rows = connection.execute("SELECT * FROM article_view").fetchall()
-    assert len(rows) == len(EXPECTED)
+    assert sorted(row["url"] for row in rows) == sorted(EXPECTED)
     fields = list(EXPECTED[SEED])
     for row in rows:
         assert row.keys()[1 : 1 + len(fields)] == fields
@@ -243,10 +251,10 @@ def test_article_view_gives_each_article_its_record_with_lists_as_json(crawled: 
         expected = EXPECTED[record["url"]]
         if record["url"] == SEED:  # changed on the second crawl
             assert record["title"] == NEW_TITLE
-            assert row["revisions"] == 1
+            assert row["revisions"] == 1, "the seed's one earlier version"
             continue
         assert without_version(record) == without_version(expected)
-        assert row["revisions"] == 0
+        assert row["revisions"] == 0, f"{record['url']} changed in no crawl"
 
 
 def test_an_archive_made_by_0_1_0_gains_the_view_and_revisions_and_keeps_every_row(
@@ -271,6 +279,7 @@ def search_urls(capsys: pytest.CaptureFixture[str], crawled: Crawled, *args: str
     code, out, err = newsarchive(capsys, crawled, "search", "--json", "--limit", "50", *args)
     assert (code, err) == (0, "")
     hits = [json.loads(line) for line in out.splitlines()]
+    assert len(hits) < 50, "the limit cut the results: the tests compare all of them"
     for hit in hits:
         assert list(hit) == ["url", "title", "published_at", "snippet", "score"]
     return [hit["url"] for hit in hits]
@@ -283,7 +292,7 @@ def test_search_finds_the_same_articles_with_or_without_diacritics(
     capsys: pytest.CaptureFixture[str], crawled: Crawled, query: str
 ) -> None:
     expected = {url for url, record in EXPECTED.items() if "hoai duc" in searchable(record)}
-    assert len(expected) >= 2
+    assert len(expected) >= 2, "the replica has fewer articles on Hoài Đức than this test needs"
     assert set(search_urls(capsys, crawled, query)) == expected
 
 
@@ -291,39 +300,31 @@ def test_a_phrase_in_quotes_matches_only_those_words_in_that_order(
     capsys: pytest.CaptureFixture[str], crawled: Crawled
 ) -> None:
     phrase = {url for url, r in EXPECTED.items() if "cai cach hanh chinh" in searchable(r)}
-    assert phrase
+    assert phrase, "no article of the replica has the phrase"
     assert set(search_urls(capsys, crawled, '"cải cách hành chính"')) == phrase
     assert set(search_urls(capsys, crawled, '"duc hoai"')) == set()
-    assert search_urls(capsys, crawled, "duc hoai")  # the words alone do match
+    # The words alone do match: in any order, anywhere in the article.
+    both = {url for url, r in EXPECTED.items() if holds(r, "duc", "hoai")}
+    assert both, "no article of the replica has both words"
+    assert set(search_urls(capsys, crawled, "duc hoai")) == both
 
 
 def test_search_results_show_title_date_url_and_highlighted_snippet_best_first(
     capsys: pytest.CaptureFixture[str], crawled: Crawled
 ) -> None:
-    code, out, _ = newsarchive(capsys, crawled, "search", "hoai duc", "--limit", "1")
-    assert code == 0
+    code, out, err = newsarchive(capsys, crawled, "search", "hoai duc", "--limit", "1")
+    assert code == 0, err
     title, dated, snippet, _, more = out.strip().split("\n")
     date, url = dated.split()
+    assert holds(EXPECTED[url], "hoai", "duc"), f"{url} does not hold the words"
     assert title == (NEW_TITLE if url == SEED else EXPECTED[url]["title"])
     assert date == EXPECTED[url]["published_at"]
     assert "[Hoài Đức]" in snippet
-    assert more.startswith("1 of ")
+    matching = sum(holds(record, "hoai", "duc") for record in EXPECTED.values())
+    assert more == f"1 of {matching}; more with --limit"
     code, out, _ = newsarchive(capsys, crawled, "search", "hoai duc", "--json")
     scores = [json.loads(line)["score"] for line in out.splitlines()]
     assert scores == sorted(scores, reverse=True)
-
-
-def words(record: dict[str, Any]) -> list[str]:
-    return re.findall(r"[^\W_]+", searchable(record))
-
-
-def holds(record: dict[str, Any], *phrases: str) -> bool:
-    """Whether every phrase (words, lower case, no diacritics) is in the record, in order."""
-    found = words(record)
-    return all(
-        any(found[at : at + len(phrase.split())] == phrase.split() for at in range(len(found)))
-        for phrase in phrases
-    )
 
 
 def current_title(url: str) -> str:
@@ -359,6 +360,21 @@ def test_words_and_punctuation_search_for_the_words(
     assert set(search_urls(capsys, crawled, query)) == expected
 
 
+def near_in_a_field(record: dict[str, Any], first: str, second: str, within: int) -> bool:
+    """Whether the words are in one field (title, sapo, body, captions) of the record with at
+    most `within` words between them, in either order: FTS5's NEAR."""
+    fields = (record["title"], record["sapo"] or "", record["paragraphs"], record["captions"])
+    for field in fields:
+        found = re.findall(
+            r"[^\W_]+", plain(" ".join([field] if isinstance(field, str) else field))
+        )
+        firsts = [at for at, word in enumerate(found) if word == first]
+        seconds = [at for at, word in enumerate(found) if word == second]
+        if any(abs(a - b) - 1 <= within for a in firsts for b in seconds):
+            return True
+    return False
+
+
 def test_syntax_written_on_purpose_still_works(
     capsys: pytest.CaptureFixture[str], crawled: Crawled
 ) -> None:
@@ -377,8 +393,9 @@ def test_syntax_written_on_purpose_still_works(
     assert set(search_urls(capsys, crawled, "metan*")) == urls(
         lambda r: any(w.startswith("metan") for w in words(r))
     )
-    near = set(search_urls(capsys, crawled, "NEAR(thu do, 2)"))
-    assert near and near < set(search_urls(capsys, crawled, "thu do"))
+    near = urls(lambda r: near_in_a_field(r, "thu", "do", 2))
+    assert near < urls(lambda r: holds(r, "thu", "do")), "NEAR(thu do, 2) would test nothing"
+    assert set(search_urls(capsys, crawled, "NEAR(thu do, 2)")) == near
     assert set(search_urls(capsys, crawled, "title:Tết")) == {
         url for url in EXPECTED if "tet" in re.findall(r"[^\W_]+", plain(current_title(url)))
     }
@@ -394,13 +411,14 @@ def test_search_says_how_many_matched_when_it_shows_fewer(
     capsys: pytest.CaptureFixture[str], crawled: Crawled
 ) -> None:
     matching = sum(holds(record, "ha", "noi") for record in EXPECTED.values())
-    assert matching > 3
-    code, out, _ = newsarchive(capsys, crawled, "search", "Hà", "Nội", "--limit", "3")
-    assert code == 0
+    assert matching > 3, "the replica has too few articles on Hà Nội for a limit of 3 to cut"
+    code, out, err = newsarchive(capsys, crawled, "search", "Hà", "Nội", "--limit", "3")
+    assert code == 0, err
     assert out.splitlines()[-1] == f"3 of {matching}; more with --limit"
-    code, out, _ = newsarchive(capsys, crawled, "search", "Hà", "Nội", "--limit", "100")
-    assert code == 0 and "more with --limit" not in out
-    assert out.count("kinhtedothi.vn/") == matching
+    code, out, err = newsarchive(capsys, crawled, "search", "Hà", "Nội", "--limit", "100")
+    assert code == 0, err
+    assert "more with --limit" not in out, "said more when all were shown"
+    assert out.count("kinhtedothi.vn/") == matching, "not one URL per matching article"
 
 
 def test_search_since_and_until_take_whole_hanoi_days(
@@ -431,8 +449,9 @@ def test_search_category_ignores_case_and_diacritics(
 ) -> None:
     economy = {u for u, r in EXPECTED.items() if r["category"] == "Kinh tế"}
     matching = {u for u, r in EXPECTED.items() if "ha noi" in searchable(r)}
+    assert economy & matching, "no article of Kinh tế on Hà Nội in the replica"
     found = search_urls(capsys, crawled, "ha noi", "--category", "kinh te")
-    assert set(found) == economy & matching != set()
+    assert set(found) == economy & matching
 
 
 @pytest.mark.parametrize(
@@ -454,8 +473,9 @@ def test_bad_search_usage_exits_2_with_one_line(
     capsys: pytest.CaptureFixture[str], crawled: Crawled, args: list[str], says: str
 ) -> None:
     code, out, err = newsarchive(capsys, crawled, "search", *args)
-    assert code == 2 and out == ""
-    assert err.count("\n") == 1 and says in err
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1, f"not one line: {err!r}"
+    assert says in err
 
 
 # -- show ----------------------------------------------------------------------------------
@@ -465,22 +485,22 @@ def test_show_json_prints_the_stored_record(
     capsys: pytest.CaptureFixture[str], crawled: Crawled
 ) -> None:
     url = next(u for u in EXPECTED if u != SEED)
-    code, out, _ = newsarchive(capsys, crawled, "show", url, "--json")
-    assert code == 0
+    code, out, err = newsarchive(capsys, crawled, "show", url, "--json")
+    assert code == 0, err
     assert without_version(json.loads(out)) == without_version(EXPECTED[url])
     [(article_id,)] = crawled.rows("SELECT id FROM article WHERE url = ?", url)
     code, by_id, _ = newsarchive(capsys, crawled, "show", str(article_id), "--json")
-    assert by_id == out
+    assert by_id == out, "the archive's id shows another record than the URL"
     messy = url.replace("https://", "http://www.") + "?utm_source=zalo#comments"
-    assert newsarchive(capsys, crawled, "show", messy, "--json")[1] == out
+    assert newsarchive(capsys, crawled, "show", messy, "--json")[1] == out, "a messy URL's"
 
 
 def test_show_prints_the_article_for_people(
     capsys: pytest.CaptureFixture[str], crawled: Crawled
 ) -> None:
     url, record = next((u, r) for u, r in EXPECTED.items() if u != SEED and r["authors"])
-    code, out, _ = newsarchive(capsys, crawled, "show", url)
-    assert code == 0
+    code, out, err = newsarchive(capsys, crawled, "show", url)
+    assert code == 0, err
     lines = out.splitlines()
     assert lines[:2] == [record["title"], url]
     for piece in (
@@ -488,10 +508,9 @@ def test_show_prints_the_article_for_people(
         record["sapo"],
         *record["paragraphs"],
         *record["authors"],
+        *(image["url"] for image in record["images"]),
     ):
-        assert piece in out
-    for image in record["images"]:
-        assert image["url"] in out
+        assert piece in out, f"not shown: {piece!r}"
 
 
 def test_show_of_an_unknown_article_fails_with_one_line(
@@ -514,30 +533,33 @@ def test_a_changed_article_is_updated_and_its_earlier_version_kept(crawled: Craw
         SEED,
     )
     assert without_version(json.loads(record)) == without_version(EXPECTED[SEED])
-    assert first <= last < superseded == raw_page  # the new version came with the latest fetch
+    assert first <= last < superseded, "the earlier version's times are out of order"
+    assert superseded == raw_page, "superseded at another time than the latest fetch"
     assert crawled.rows("SELECT count(*) FROM article_revision") == [(1,)]
 
 
 def test_show_history_says_what_changed_field_by_field(
     capsys: pytest.CaptureFixture[str], crawled: Crawled
 ) -> None:
-    code, out, _ = newsarchive(capsys, crawled, "show", "--history", SEED)
-    assert code == 0
+    code, out, err = newsarchive(capsys, crawled, "show", "--history", SEED)
+    assert code == 0, err
     assert out.splitlines()[:3] == [NEW_TITLE, SEED, "2 versions"]
-    assert "version 1: seen " in out and "version 2: seen " in out
+    assert "version 1: seen " in out
+    assert "version 2: seen " in out
     changes = out.split("version 2: seen ")[1]
     assert "  title:\n    ~ " in changes
     assert "[-tăng-] {+nâng+} sự hài lòng {+của người dân+}" in changes
-    assert "  paragraphs:\n" in changes and "[-2,61%-] {+3,15%+}" in changes
+    assert "  paragraphs:\n" in changes
+    assert "[-2,61%-] {+3,15%+}" in changes
     for unchanged in ("sapo", "captions", "authors", "related", "published_at"):
-        assert f"  {unchanged}:" not in changes
+        assert f"  {unchanged}:" not in changes, f"{unchanged} shown as changed"
 
 
 def test_show_history_json_lists_each_version_with_its_times(
     capsys: pytest.CaptureFixture[str], crawled: Crawled
 ) -> None:
-    code, out, _ = newsarchive(capsys, crawled, "show", "--history", "--json", SEED)
-    assert code == 0
+    code, out, err = newsarchive(capsys, crawled, "show", "--history", "--json", SEED)
+    assert code == 0, err
     history = json.loads(out)
     first, second = history["versions"]
     assert history["url"] == SEED
@@ -549,17 +571,19 @@ def test_show_history_json_lists_each_version_with_its_times(
         for v in (first, second)
         for k in ("first_seen_at", "last_seen_at")
     ]
-    assert seen == sorted(seen) and seen[1] < seen[2]
+    assert seen == sorted(seen), "first and last seen out of order"
+    assert seen[1] < seen[2], "version 2 was seen before version 1 was last seen"
 
 
 def test_show_history_of_an_article_seen_once_has_one_version(
     capsys: pytest.CaptureFixture[str], crawled: Crawled
 ) -> None:
     url = next(u for u in EXPECTED if u != SEED)
-    code, out, _ = newsarchive(capsys, crawled, "show", url, "--history")
-    assert code == 0
+    code, out, err = newsarchive(capsys, crawled, "show", url, "--history")
+    assert code == 0, err
     lines = out.splitlines()
-    assert lines[2:4] == ["1 version", ""] and lines[4].startswith("version 1: seen ")
+    assert lines[2:4] == ["1 version", ""]
+    assert lines[4].startswith("version 1: seen "), lines[4]
     assert "version 2" not in out
 
 
@@ -585,7 +609,8 @@ def test_only_changed_text_or_dates_make_a_revision_not_changed_link_boxes(
     assert store(article, 2) == "unchanged"
     relinked = Article.from_dict({**article.to_dict(), "related": [r.to_dict() for r in latest]})
     assert store(relinked, 3) == "updated"
-    assert archive.history(url) is not None and len(archive.history(url) or []) == 1
+    versions = archive.history(url) or []
+    assert [v.article.title for v in versions] == ["Tin"], "new links made a version of their own"
     retitled = Article.from_dict({**relinked.to_dict(), "title": "Tin sửa"})
     assert store(retitled, 4) == "updated"
     versions = archive.history(url) or []
@@ -600,8 +625,8 @@ def test_only_changed_text_or_dates_make_a_revision_not_changed_link_boxes(
 def test_stats_json_counts_articles_coverage_size_and_the_last_crawl(
     capsys: pytest.CaptureFixture[str], crawled: Crawled
 ) -> None:
-    code, out, _ = newsarchive(capsys, crawled, "stats", "--json")
-    assert code == 0
+    code, out, err = newsarchive(capsys, crawled, "stats", "--json")
+    assert code == 0, err
     stats = json.loads(out)
     records = list(EXPECTED.values())
     assert stats["articles"] == len(records)
@@ -637,8 +662,8 @@ def test_stats_json_counts_articles_coverage_size_and_the_last_crawl(
 def test_stats_text_shows_each_section(
     capsys: pytest.CaptureFixture[str], crawled: Crawled
 ) -> None:
-    code, out, _ = newsarchive(capsys, crawled, "stats")
-    assert code == 0
+    code, out, err = newsarchive(capsys, crawled, "stats")
+    assert code == 0, err
     assert out.startswith(f"articles    {len(EXPECTED)}\nrevisions   1\n")
     for heading in (
         "by layout",
@@ -648,11 +673,11 @@ def test_stats_text_shows_each_section(
         "size",
         "last crawl",
     ):
-        assert f"\n{heading}\n" in out
+        assert f"\n{heading}\n" in out, f"no section {heading!r}"
     sapo = sum(r["sapo"] is not None for r in EXPECTED.values())
-    assert re.search(rf"\n  sapo +{sapo} of {len(EXPECTED)} ", out)
+    assert re.search(rf"\n  sapo +{sapo} of {len(EXPECTED)} ", out), f"not {sapo} with a sapo"
     urban = sum(r["category"] == "Đô thị" for r in EXPECTED.values())
-    assert re.search(rf"\n  Đô thị +{urban}\n", out)
+    assert re.search(rf"\n  Đô thị +{urban}\n", out), f"not {urban} in Đô thị"
 
 
 @pytest.mark.parametrize(
@@ -664,5 +689,6 @@ def test_reading_commands_refuse_a_missing_archive_instead_of_making_one(
     missing = tmp_path / "typo.db"
     assert cli([*command, "--db", f"sqlite:///{missing}"]) == 1
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "no archive at" in err
-    assert not missing.exists()
+    assert err.count("\n") == 1, f"not one line: {err!r}"
+    assert "no archive at" in err
+    assert not missing.exists(), "the command made an archive where none was"

@@ -1,6 +1,8 @@
 """The fetcher against real servers on 127.0.0.1 that misbehave on purpose (tests/faultserver.py).
 
 Timing checks are lower bounds on the server's own clock: the fetcher may be slower, never faster.
+The one upper bound (a capped Retry-After) is seconds past the cap: it tells a wait not capped
+from one that was, not a fast fetcher from a slow one.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import pytest
 from faultserver import FaultServer, Reply, gzip_bomb, redirect, robots
 
 from newsarchive.config import FetchSettings
-from newsarchive.fetch import Fetcher
+from newsarchive.fetch import Fetcher, PaceChange
 from newsarchive.fetch import robots as robots_module
 from newsarchive.fetch.backoff import retry_after_seconds
 
@@ -122,12 +124,25 @@ def test_retry_after_reads_seconds_and_http_dates_and_ignores_nonsense() -> None
 
 
 async def test_retry_after_longer_than_backoff_max_is_capped(fault_server: FaultServer) -> None:
+    cap = 0.2
+    # Far more than the cap, far less than the hour asked: a broken cap fails here, not by
+    # hanging until the suite's timeout.
+    bound = cap + 5.0
     fault_server.route("/a", Reply(503, headers=(("Retry-After", "3600"),)), Reply(body=b"page"))
-    async with fetcher(fault_server, backoff_max=0.2) as client:
-        result = await client.fetch(fault_server.url("/a"))
+    paces: list[PaceChange] = []
+    async with fetcher(fault_server, backoff_max=cap) as client:
+        client.watch_pace(paces.append)
+        try:
+            result = await asyncio.wait_for(client.fetch(fault_server.url("/a")), bound)
+        except TimeoutError:
+            result = None
+    # The one hold the pacer announces is the cap, not the hour (whatever else it says).
+    holds = [(p.hold, p.reason.split("; ")[0]) for p in paces if p.hold]
+    assert holds == [(cap, f"held {cap:g} s (Retry-After 3600 s, capped)")]
+    assert result is not None, f"no retry within {bound} s: the wait was not capped at {cap} s"
     assert (result.outcome, result.attempts) == ("ok", 2)
     first, second = (seen.at for seen in fault_server.requests_to("/a"))
-    assert second - first >= 0.2 - CLOCK_SLACK
+    assert cap - CLOCK_SLACK <= second - first < bound, "the retry did not wait the cap"
 
 
 async def test_500_forever_fails_after_retries_plus_one_attempts(

@@ -33,7 +33,7 @@ def _load(path: Path) -> tuple[dict[str, object], dict[str, object]]:
 def test_every_layout_has_fixture_articles_that_its_rules_read(layout: str) -> None:
     # The list comes from site/: a layout declared without fixtures fails here.
     layouts = [json.loads(p.read_text(encoding="utf-8"))["layout"] for p in EXPECTED]
-    assert len(layouts) >= 15
+    assert len(layouts) >= 15, "fixtures/site/ lost its articles"
     assert layouts.count(layout) >= 3, f"layout {layout} needs fixture pages under fixtures/site/"
 
 

@@ -30,7 +30,7 @@ def check(html: bytes | str) -> None:
         assert exc.kind in KINDS
         return
     assert isinstance(article, Article)
-    assert article.title
+    assert article.title, "an article without a title: it should have been NotAnArticle"
     record = article.to_dict()
     json.dumps(record, ensure_ascii=False)  # always serialisable
     assert record["body_text"] == "\n\n".join(record["paragraphs"])

@@ -40,7 +40,7 @@ def next_page(html: str, url: str = SECTION) -> str | None:
     listings = [
         f for f in links_in_page(html, url, max_listing_page=9, depth=1) if f.kind == "listing"
     ]
-    assert len(listings) <= 1
+    assert len(listings) <= 1, f"more than one next page: {listings}"
     return listings[0].url if listings else None
 
 

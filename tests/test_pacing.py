@@ -157,7 +157,7 @@ def test_refusals_right_after_the_asked_wait_stop_slowing_the_pace() -> None:
         # Then the first request after each hold refused too: it is not the pace.
         for _ in range(2):
             ticket = await pacer.wait_turn("site", 0.0)
-            assert ticket.after_hold
+            assert ticket.after_hold, "not taken for the first request after the hold"
             pacer.observe(ticket, status=429, elapsed=0.01, retry_after=0.05)
 
     asyncio.run(go())

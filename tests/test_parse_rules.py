@@ -256,4 +256,4 @@ def test_hostile_input_gives_a_record_or_not_an_article(garbage: bytes) -> None:
     except NotAnArticle as exc:
         assert exc.kind in {"listing", "tag", "search", "not_found", "empty", "challenge"}
     else:
-        assert record.title
+        assert record.title, "an article without a title: it should have been NotAnArticle"

@@ -86,7 +86,7 @@ def test_a_parser_change_updates_exactly_the_articles_it_affects(
     _, db = archived
     before = stored_records(db)
     affected = set(blockquote_pages())
-    assert affected
+    assert affected, "no layout B page has a blockquote: the change would affect nothing"
     drop_blockquotes_in_layout_b(monkeypatch)
     status, lines = reparse(archived, capsys)
     assert status == 0

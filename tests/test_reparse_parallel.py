@@ -88,7 +88,7 @@ def test_processes_rewrite_exactly_the_records_one_process_rewrites(
         again = rereading.reparse(archive, workers=2)
         assert (again.considered, again.changed, again.resumed_after) == (ARTICLES, 0, 0)
         # The full-text index followed the rewritten titles.
-        assert not archive.search("spoiled")
+        assert archive.search("spoiled") == [], "the index still holds the spoiled titles"
 
 
 def test_a_stopped_reparse_goes_on_where_it_stopped(spoiled: Path) -> None:
@@ -100,11 +100,12 @@ def test_a_stopped_reparse_goes_on_where_it_stopped(spoiled: Path) -> None:
             progress=lambda report, total: seen.append(report.considered),
             stop=lambda: bool(seen),
         )
-        assert first.stopped
+        assert first.stopped, "the stop asked for was not heeded"
         assert 0 < first.considered < ARTICLES
-        assert seen == sorted(seen) and seen[-1] == first.considered
+        assert seen == sorted(seen), "progress went backwards"
+        assert seen[-1] == first.considered, "the last progress is not where it stopped"
         second = rereading.reparse(archive, workers=2)
-    assert not second.stopped
+    assert not second.stopped, "stopped though no stop was asked for"
     assert second.resumed_after == first.considered
     assert second.considered == ARTICLES  # every article read once over the two runs
     assert second.changed == len(SPOILED)
@@ -152,8 +153,9 @@ def test_the_archive_answers_reads_while_a_reparse_writes(spoiled: Path) -> None
     finally:
         finished.set()
         thread.join()
-    assert not failures
-    assert answers and all(n == 5 for n in answers)
+    assert failures == [], "reads failed while the reparse wrote"
+    assert answers, "no read got through during the reparse"
+    assert set(answers) == {5}, "a read saw other than the five articles"
 
 
 def test_reparse_refuses_a_negative_number_of_workers(

@@ -107,7 +107,7 @@ def generated_pages(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str,
 def test_every_generated_page_reads_the_same_from_one_shared_tree(
     generated_pages: list[tuple[str, bytes]],
 ) -> None:
-    assert len(generated_pages) > 150
+    assert len(generated_pages) > 150, "fewer pages than the 150 articles with their listings"
     for url, body in generated_pages:
         assert_shared_reads_as_apart(body, url)
 

@@ -19,7 +19,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from crawled import rows
+from crawled import expected_records, holds, rows
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import create_engine
@@ -624,7 +624,11 @@ def test_an_archive_made_by_version_0_1_0_upgrades_without_losing_a_row(tmp_path
             "https://kinhtedothi.vn/huyen-hoai-duc-nang-cao-chat-luong-cai-cach-hanh-chinh-tang-su-hai-long.html"
         )
         assert seed is not None and seed.title.startswith("Huyện Hoài Đức")
-        assert len(archive.search("hoai duc")) == 2
+        # Both articles of the replica on Hoài Đức are among the 21.
+        on_hoai_duc = {
+            url for url, record in expected_records().items() if holds(record, "hoai", "duc")
+        }
+        assert {hit.url for hit in archive.search("hoai duc")} == on_hoai_duc
         # Migration 0012 read the stored bodies' sizes once: `stats` sums them from there.
         stored = archive.stats().compressed_bytes
 

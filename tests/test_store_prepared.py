@@ -133,7 +133,7 @@ def test_rows_written_at_the_driver_are_those_sqlalchemy_writes(tmp_path: Path) 
 
     driver = _dump(tmp_path / "driver.db", "frontier")
     assert driver == _dump(tmp_path / "core.db", "frontier")
-    assert len(driver) == 30
+    assert len(driver) == 30, "not the 30 rows made, once each"
     assert driver[1][7] == "2024-03-15T09:00:01.000000+00:00"  # UTC, fixed width
 
 

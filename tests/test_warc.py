@@ -96,7 +96,7 @@ def test_a_crawl_writes_each_response_with_its_request_under_the_sites_url(
     warc = tmp_path / "warc"
     crawl(replica, tmp_path, warc)
     files = sorted(warc.glob("*.warc.gz"))
-    assert len(files) == 1
+    assert len(files) == 1, "a crawl of the replica is under one file's size: one file"
     check = warcio_check(files)
     assert check.returncode == 0, check.stdout + check.stderr
     found = records(files[0])
@@ -158,7 +158,7 @@ def test_every_raw_page_written_names_its_record_and_show_prints_it(
             "FROM raw_page ORDER BY id"
         ).fetchall()
     answered = [page for page in pages if page[2] is not None]
-    assert len(answered) > 40
+    assert len(answered) > 40, "fewer answered pages than the replica's articles and listings"
     kinds = Counter()
     with Archive.open(f"sqlite:///{tmp_path / 'a.db'}") as archive:
         for page_id, url, _status, file, offset, length, record_id in answered:
@@ -209,7 +209,7 @@ def test_a_second_crawl_writes_unchanged_pages_as_revisits_of_the_first_capture(
     revisits = [r for r in again if r["type"] == "revisit"]
     # The second run asks for the entry points again (home, sections, feed, sitemaps); the
     # replica answers 304 or the same bytes. Only the 404s are new responses.
-    assert revisits
+    assert revisits, "the pages the replica answered unchanged are no revisit records"
     assert {r["http"].get_statuscode() for r in again if r["type"] == "response"} == {"404"}
     for revisit in revisits:
         headers = revisit["warc"]
@@ -235,7 +235,7 @@ def test_warc_files_rotate_by_size_keeping_each_request_with_its_response(
     limit = 40_000
     crawl(replica, tmp_path, warc, extra=f"[archive]\nwarc_max_bytes = {limit}\n")
     files = sorted(warc.glob("*.warc.gz"), key=lambda p: p.name)
-    assert len(files) >= 3
+    assert len(files) >= 3, f"files not rotated at warc_max_bytes {limit}"
     assert warcio_check(files).returncode == 0
     for path in files[:-1]:
         assert path.stat().st_size >= limit
@@ -297,7 +297,7 @@ async def test_a_new_writer_remembers_captures_of_earlier_runs_from_the_index(
             async with Fetcher(FetchSettings(delay=0.0), {fault_server.netloc}) as fetcher:
                 writer.record(await fetcher.fetch(fault_server.url("/b.html")))
     files = sorted(warc.glob("*.warc.gz"), key=lambda p: p.stat().st_mtime)
-    assert len(files) == 2
+    assert len(files) == 2, "not one file per writer"
     kinds = [[r["type"] for r in records(path) if r["type"] != "warcinfo"] for path in files]
     assert kinds == [["response", "request"], ["revisit", "request"]]
     [revisit] = [r for r in records(files[1]) if r["type"] == "revisit"]
