@@ -11,21 +11,30 @@ from collections.abc import Iterable
 
 from selectolax.lexbor import LexborNode
 
+# Nodes asked about one selector list by queries of their own subtrees (`lies_in`) before the
+# page is queried for it whole: a field asks of a node or two, a page of teasers of hundreds.
+_FEW_ASKED = 16
+
 
 class Marks:
     def __init__(self, root: LexborNode) -> None:
         self.root = root
+        self._nodes: dict[str, list[LexborNode]] = {}
         self._ids: dict[str, frozenset[int]] = {}
         self._holding: dict[str, frozenset[int]] = {}
         self._under: dict[tuple[int, str], list[LexborNode]] = {}
+        self._asked: dict[str, int] = {}
+
+    def nodes(self, selector: str) -> list[LexborNode]:
+        found = self._nodes.get(selector)
+        if found is None:
+            found = self._nodes[selector] = self.root.css(selector) if selector else []
+        return found
 
     def ids(self, selector: str) -> frozenset[int]:
         found = self._ids.get(selector)
         if found is None:
-            found = (
-                frozenset([n.mem_id for n in self.root.css(selector)]) if selector else frozenset()
-            )
-            self._ids[selector] = found
+            found = self._ids[selector] = frozenset([n.mem_id for n in self.nodes(selector)])
         return found
 
     def holding(self, selector: str) -> frozenset[int]:
@@ -48,8 +57,15 @@ class Marks:
     def matches(self, node: LexborNode, selector: str) -> bool:
         return node.mem_id in self.ids(selector)
 
-    def inside(self, node: LexborNode, selector: str) -> bool:
-        """Whether the node or one of its ancestors matches."""
+    def inside(self, node: LexborNode, selectors: tuple[str, ...]) -> bool:
+        """Whether the node or one of its ancestors matches one of `selectors`. A query of the
+        whole page costs more than the rest of a field: the first few nodes asked about are
+        queried alone (`lies_in`), and the page only once many are."""
+        selector = ", ".join(selectors)
+        if selector not in self._ids:
+            asked = self._asked[selector] = self._asked.get(selector, 0) + 1
+            if asked <= _FEW_ASKED:
+                return lies_in(node, selectors)
         return in_any(node, self.ids(selector))
 
 
