@@ -648,7 +648,7 @@ class _Page:
         body = found.body if found else None
         generic = found is None or found.generic
         for selector in selectors:
-            for node in self.tree.css(selector):
+            for node in _css_lazily(self.tree, selector):
                 if body is not None and (
                     within(body, node) or (not generic and within(node, body))
                 ):
@@ -816,6 +816,16 @@ def _is_active(node: LexborNode) -> bool:
     attributes = node.attributes
     classes = (attributes.get("class") or "").split()
     return "active" in classes or attributes.get("aria-current") is not None
+
+
+def _css_lazily(tree: LexborHTMLParser, selector: str) -> Iterator[LexborNode]:
+    """`tree.css(selector)`, its first node found alone first: a field mostly reads the first
+    node of its selector, which lies near the top of the page, where Lexbor's search for the
+    first one stops."""
+    first = tree.css_first(selector)
+    if first is not None:
+        yield first
+        yield from tree.css(selector)[1:]
 
 
 def _all(tree: LexborHTMLParser, selectors: Iterable[str]) -> list[LexborNode]:
