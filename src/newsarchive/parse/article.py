@@ -32,7 +32,7 @@ from ..site.urls import (
 from .blocks import Block, Body, BodyReader, related_links
 from .dates import parse_iso, parse_visible
 from .decode import decode_page
-from .marks import Marks, ancestry, has_descendant, holders, in_any, lies_in, within
+from .marks import Marks, ancestry, has_descendant, holders, in_any, lies_in, select, within
 from .metadata import Metadata, one_article, read_metadata
 from .structure import guess_body, in_teaser, teaser_summaries
 from .text import clean, folded_key
@@ -58,8 +58,6 @@ _MAX_DATE_LINE = 60  # characters: a line no longer than this holding a date is 
 _LIST_LABEL = 40  # characters of a link list's own text besides its links ("Từ khóa:")
 PROVENANCE_FIELDS = tuple(f for f in FIELDS if f not in ("body_text", "layout", "parser_version"))
 _MAX_LABEL = 60  # characters; a label is a few words
-# The short texts a page is searched for labels in recur on every page (labels, names, links).
-_label_key = lru_cache(maxsize=1 << 12)(folded_key)
 # An ASCII text folds to an ASCII key: none is a label while every label has a non-ASCII letter.
 _NO_ASCII_LABEL = not any(key.isascii() for key in (*site.RELATED_LABELS, *site.SPONSORED_LABELS))
 # Between the texts of a subtree read in one call: no text node holds a NUL (the HTML parser
@@ -128,6 +126,7 @@ class _Page:
         root = tree.root
         if root is None:
             raise NotAnArticle("empty")
+        self.root = root
         self._marks = Marks(root)
         self.url, self._url_rule = self._canonical(url)
         if layouts is None:
@@ -544,7 +543,7 @@ class _Page:
             for selector in selectors:
                 nodes = [
                     node
-                    for node in self.tree.css(selector)
+                    for node in select(self.root, selector)
                     if not self._in_chrome(node)
                     and (found.generic or not within(node, found.body))
                     and not (found.generic and self._in_article_wide_box(node, found))
@@ -626,11 +625,10 @@ class _Page:
         root = self.tree.body
         if root is None or within(root, found.body) or self._in_chrome(root):
             return
-        for text in _label_texts(root, [*self._chrome_nodes, found.body]):
-            key = _label_key(text.text_content or "")
+        for text, label in _label_texts(root, [*self._chrome_nodes, found.body]):
             node = text.parent
             if node is not None:
-                yield node, site.RELATED_LABELS.get(key)  # type: ignore[misc]
+                yield node, site.RELATED_LABELS.get(label)  # type: ignore[misc]
 
     # -- helpers over the tree -------------------------------------------------------------
 
@@ -648,7 +646,7 @@ class _Page:
         body = found.body if found else None
         generic = found is None or found.generic
         for selector in selectors:
-            for node in _css_lazily(self.tree, selector):
+            for node in _css_lazily(self.root, selector):
                 if body is not None and (
                     within(body, node) or (not generic and within(node, body))
                 ):
@@ -679,7 +677,7 @@ class _Page:
         """The nodes of the first selector that matches any, with its rule."""
         for selectors, kind in groups:
             for selector in selectors:
-                nodes = self.tree.css(selector)
+                nodes = select(self.root, selector)
                 if nodes:
                     return nodes, f"{kind}:{selector}"
         return [], "none"
@@ -818,14 +816,14 @@ def _is_active(node: LexborNode) -> bool:
     return "active" in classes or attributes.get("aria-current") is not None
 
 
-def _css_lazily(tree: LexborHTMLParser, selector: str) -> Iterator[LexborNode]:
-    """`tree.css(selector)`, its first node found alone first: a field mostly reads the first
+def _css_lazily(root: LexborNode, selector: str) -> Iterator[LexborNode]:
+    """`root.css(selector)`, its first node found alone first: a field mostly reads the first
     node of its selector, which lies near the top of the page, where Lexbor's search for the
     first one stops."""
-    first = tree.css_first(selector)
+    first = root.css_first(selector)
     if first is not None:
         yield first
-        yield from tree.css(selector)[1:]
+        yield from select(root, selector)[1:]
 
 
 def _all(tree: LexborHTMLParser, selectors: Iterable[str]) -> list[LexborNode]:
@@ -856,27 +854,29 @@ def _box_of(
     return None
 
 
-def _is_label(raw: str) -> bool:
-    """Whether a text is a list label, related or sponsored."""
+# The short texts a page is searched for labels in recur on every page (labels, names, links).
+@lru_cache(maxsize=1 << 12)
+def _label(raw: str) -> str | None:
+    """The list label, related or sponsored, a text is (folded: "tin mới"); None for any other."""
     if len(raw) > _MAX_LABEL or raw.isspace() or (raw.isascii() and _NO_ASCII_LABEL):
-        return False
-    key = _label_key(raw)
-    return key in site.RELATED_LABELS or key in site.SPONSORED_LABELS
+        return None
+    key = folded_key(raw)
+    return key if key in site.RELATED_LABELS or key in site.SPONSORED_LABELS else None
 
 
 def _holds_label(node: LexborNode) -> bool:
     """Whether a text node under `node` is a label: its texts read in one call, the long ones
     (most) set aside before any is looked at."""
     texts = node.text(separator=_APART, skip_empty=True).split(_APART)
-    return any(_is_label(text) for text in texts if len(text) <= _MAX_LABEL)
+    return any(_label(text) for text in texts if len(text) <= _MAX_LABEL)
 
 
-def _label_texts(root: LexborNode, skip: Sequence[LexborNode]) -> Iterator[LexborNode]:
-    """The text nodes under `root` that are labels, in page order, leaving out what lies under
-    the elements `skip`. Only the elements holding one of `skip` are walked node by node; any
-    other subtree is walked only when it holds a label (most subtrees of a page hold none).
-    Sibling links and a stack of open elements, not recursion: hostile pages nest thousands
-    deep."""
+def _label_texts(root: LexborNode, skip: Sequence[LexborNode]) -> Iterator[tuple[LexborNode, str]]:
+    """The text nodes under `root` that are labels, with their labels, in page order, leaving
+    out what lies under the elements `skip`. Only the elements holding one of `skip` are walked
+    node by node; any other subtree is walked only when it holds a label (most subtrees of a
+    page hold none). Sibling links and a stack of open elements, not recursion: hostile pages
+    nest thousands deep."""
     skipped = frozenset(node.mem_id for node in skip)
     holding = holders(root, skip)
     opened: list[LexborNode] = []
@@ -894,10 +894,10 @@ def _label_texts(root: LexborNode, skip: Sequence[LexborNode]) -> Iterator[Lexbo
                     continue
             elif _holds_label(node):
                 for inner in node.traverse(include_text=True, skip_empty=True):
-                    if inner.is_text_node and _is_label(inner.text_content or ""):
-                        yield inner
-        elif node.is_text_node and _is_label(node.text_content or ""):
-            yield node
+                    if inner.is_text_node and (label := _label(inner.text_content or "")):
+                        yield inner, label
+        elif node.is_text_node and (label := _label(node.text_content or "")):
+            yield node, label
         node = node.next
 
 
