@@ -8,6 +8,7 @@ Marks made for one container (the article body) query only that part of the page
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 
 from selectolax.lexbor import LexborNode
 
@@ -149,6 +150,7 @@ def select(root: LexborNode, selector: str) -> list[LexborNode]:
     return found
 
 
+@lru_cache(maxsize=256)  # the selectors are the site's, a few dozen
 def _descendant_split(selector: str) -> tuple[str, str] | None:
     """(X, Y) of a selector `X Y` whose Y has no combinator; for a list of them sharing X, X
     with the Ys listed; else None. (Lexbor lists a node once per item of a list it matches:
