@@ -854,12 +854,16 @@ def _box_of(
     return None
 
 
-# The short texts a page is searched for labels in recur on every page (labels, names, links).
-@lru_cache(maxsize=1 << 12)
 def _label(raw: str) -> str | None:
     """The list label, related or sponsored, a text is (folded: "tin mới"); None for any other."""
     if len(raw) > _MAX_LABEL or raw.isspace() or (raw.isascii() and _NO_ASCII_LABEL):
         return None
+    return _short_label(raw)
+
+
+# The short texts a page is searched for labels in recur on every page (labels, names, links).
+@lru_cache(maxsize=1 << 12)
+def _short_label(raw: str) -> str | None:
     key = folded_key(raw)
     return key if key in site.RELATED_LABELS or key in site.SPONSORED_LABELS else None
 
