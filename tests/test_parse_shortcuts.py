@@ -123,13 +123,15 @@ def _reference_labels(node: LexborNode, skip: frozenset[int]) -> list[tuple[int,
 def test_the_label_walk_meets_the_labels_the_text_nodes_recursion_meets() -> None:
     """Only what holds a skipped element is walked node by node; other subtrees are walked when
     their texts, read in one call, hold a label: the labels met are the same, in page order."""
-    for tree in _trees():
+    labelled = 0
+    for page, tree in enumerate(_trees()):
         assert tree.body is not None
         skipped = tree.css("header, nav, footer, #skip, [class*=menu]")
         walked = [(node.mem_id, label) for node, label in _label_texts(tree.body, skipped)]
         expected = _reference_labels(tree.body, frozenset(n.mem_id for n in skipped))
-        assert walked == expected
-        assert expected or tree.css_first("[class*=box]") is None, "a page with boxes has labels"
+        assert walked == expected, f"page {page}: labels missed, added or out of order"
+        labelled += bool(expected)
+    assert labelled >= 10, f"only {labelled} pages hold a label: the walk is hardly tested"
 
 
 def test_link_lists_found_from_their_boxes_are_lexbors_own_query() -> None:
@@ -149,9 +151,11 @@ def test_link_lists_found_from_their_boxes_are_lexbors_own_query() -> None:
         assert tree.root is not None
         for selector in selectors:
             found = tree.root.css(selector)
-            assert [n.mem_id for n in select(tree.root, selector)] == [n.mem_id for n in found]
+            selected = select(tree.root, selector)
+            assert [n.mem_id for n in selected] == [n.mem_id for n in found], selector
             first = tree.root.css_first(selector)
-            assert (first.mem_id if first else None) == (found[0].mem_id if found else None)
+            first_id = first.mem_id if first else None
+            assert first_id == (found[0].mem_id if found else None), f"first of {selector}"
 
 
 def _reference_meta(tree: LexborHTMLParser) -> dict[str, str]:
