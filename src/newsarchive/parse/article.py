@@ -856,14 +856,15 @@ def _box_of(
 
 def _label(raw: str) -> str | None:
     """The list label, related or sponsored, a text is (folded: "tin mới"); None for any other."""
-    if len(raw) > _MAX_LABEL or raw.isspace() or (raw.isascii() and _NO_ASCII_LABEL):
-        return None
-    return _short_label(raw)
+    return _short_label(raw) if len(raw) <= _MAX_LABEL else None
 
 
 # The short texts a page is searched for labels in recur on every page (labels, names, links).
 @lru_cache(maxsize=1 << 12)
 def _short_label(raw: str) -> str | None:
+    """`_label` of a text no longer than a label."""
+    if raw.isspace() or (raw.isascii() and _NO_ASCII_LABEL):
+        return None
     key = folded_key(raw)
     return key if key in site.RELATED_LABELS or key in site.SPONSORED_LABELS else None
 
@@ -872,7 +873,7 @@ def _holds_label(node: LexborNode) -> bool:
     """Whether a text node under `node` is a label: its texts read in one call, the long ones
     (most) set aside before any is looked at."""
     texts = node.text(separator=_APART, skip_empty=True).split(_APART)
-    return any(_label(text) for text in texts if len(text) <= _MAX_LABEL)
+    return any(_short_label(text) for text in texts if len(text) <= _MAX_LABEL)
 
 
 def _label_texts(root: LexborNode, skip: Sequence[LexborNode]) -> Iterator[tuple[LexborNode, str]]:
