@@ -1,6 +1,6 @@
 """The parser's shortcuts give what the general way gives, so records never depend on them:
 text cleaning, URL joins and canonical forms, page decoding, JSON-LD, walks over the page, and
-"is this node or an ancestor one of these"."""
+"is this node or an ancestor one of these", and queries Lexbor is asked another way."""
 
 import codecs
 import itertools
@@ -16,12 +16,13 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from test_site_urls import joined_by_hand, joined_by_urljoin
 
 from newsarchive import parse_article
-from newsarchive.parse.article import _text_nodes
+from newsarchive.parse.article import _label_texts
 from newsarchive.parse.blocks import BLOCK_TAGS, has_block
 from newsarchive.parse.decode import decode_page
-from newsarchive.parse.marks import Marks, ancestry, lies_in, within
-from newsarchive.parse.metadata import _JSON
-from newsarchive.parse.text import clean, clean_lines
+from newsarchive.parse.marks import Marks, ancestry, in_any, lies_in, select, within
+from newsarchive.parse.metadata import _JSON, read_metadata
+from newsarchive.parse.text import clean, clean_lines, folded_key
+from newsarchive.site import layouts as site
 from newsarchive.site.urls import canonical_url, link_url
 
 _TRICKY = [" ", "\t", "\n", "\u00a0", "\u2000", "\u3000", "\u200b", "\u2060", "\ufeff", ":", "a"]
@@ -70,17 +71,24 @@ def test_decoding_reads_bytes_as_before_and_passes_on_only_what_reads_back(data:
     assert not as_is or text.encode() == data
 
 
-def test_lies_in_is_inside_asked_of_one_node() -> None:
+def test_lies_in_and_inside_are_the_pages_matches_above_a_node() -> None:
+    """Asked of one node (its own subtree queried), or of many (`Marks.inside` queries the page
+    once after the first few), the answer is the ancestry against the page's own matches."""
     html = (
         "<header><div class=site-logo><h1>A</h1></div></header><main class=x>"
         "<div class=logo-box><p><b>B</b></p></div><h1>C</h1><svg><g></g></svg></main>"
     )
-    tree = LexborHTMLParser(html)
-    assert tree.root is not None
-    marks = Marks(tree.root)
-    for selectors in (("[class*=logo]", "header"), ("main",), ("b",), ("nav",)):
-        for node in tree.root.traverse():
-            assert lies_in(node, selectors) == marks.inside(node, ", ".join(selectors))
+    asked = [("[class*=logo]", "header"), ("main",), ("b",), ("nav",), site.GENERIC.teasers]
+    for tree in [LexborHTMLParser(html), *_trees()[1:6]]:
+        assert tree.root is not None
+        marks = Marks(tree.root)
+        for selectors in (*asked, site.GENERIC.not_body, site.CHROME):
+            matches = frozenset(n.mem_id for n in tree.root.css(", ".join(selectors)))
+            for node in tree.root.traverse():
+                if node.is_element_node:
+                    inside = in_any(node, matches)
+                    assert lies_in(node, selectors) == inside, (selectors, node.tag)
+                    assert marks.inside(node, selectors) == inside, (selectors, node.tag)
 
 
 # -- page walks and marks -------------------------------------------------------------------
@@ -98,23 +106,82 @@ def _trees() -> list[LexborHTMLParser]:
     return [LexborHTMLParser(_MARKUP), *(LexborHTMLParser(page.read_bytes()) for page in PAGES)]
 
 
-def _reference_text_nodes(node: LexborNode, skip: frozenset[int]) -> list[int]:
-    """The text nodes under `node` the long way: recursion over `iter`, white space left out."""
-    found: list[int] = []
-    for child in node.iter(include_text=True, skip_empty=True):
+_LABELS = {*site.RELATED_LABELS, *site.SPONSORED_LABELS}
+
+
+def _reference_labels(node: LexborNode, skip: frozenset[int]) -> list[tuple[int, str]]:
+    """The label texts under `node` the long way: recursion over `iter`, every text folded."""
+    found: list[tuple[int, str]] = []
+    for child in node.iter(include_text=True):
         if child.is_element_node and child.mem_id not in skip:
-            found += _reference_text_nodes(child, skip)
-        elif child.is_text_node:
-            found.append(child.mem_id)
+            found += _reference_labels(child, skip)
+        elif child.is_text_node and folded_key(child.text_content or "") in _LABELS:
+            found.append((child.mem_id, folded_key(child.text_content or "")))
     return found
 
 
-def test_the_label_walk_meets_the_text_nodes_recursion_meets() -> None:
-    for tree in _trees():
+def test_the_label_walk_meets_the_labels_the_text_nodes_recursion_meets() -> None:
+    """Only what holds a skipped element is walked node by node; other subtrees are walked when
+    their texts, read in one call, hold a label: the labels met are the same, in page order."""
+    labelled = 0
+    for page, tree in enumerate(_trees()):
         assert tree.body is not None
-        skip = frozenset(n.mem_id for n in tree.css("header, nav, footer, #skip, [class*=menu]"))
-        walked = [node.mem_id for node in _text_nodes(tree.body, skip)]
-        assert walked == _reference_text_nodes(tree.body, skip)
+        skipped = tree.css("header, nav, footer, #skip, [class*=menu]")
+        walked = [(node.mem_id, label) for node, label in _label_texts(tree.body, skipped)]
+        expected = _reference_labels(tree.body, frozenset(n.mem_id for n in skipped))
+        assert walked == expected, f"page {page}: labels missed, added or out of order"
+        labelled += bool(expected)
+    assert labelled >= 10, f"only {labelled} pages hold a label: the walk is hardly tested"
+
+
+def test_link_lists_found_from_their_boxes_are_lexbors_own_query() -> None:
+    """`select` finds `X Y` from the X down: the same nodes in the same order as Lexbor's query,
+    a node matching two items of a list listed twice as Lexbor lists it; and a query's first
+    node is the first its whole list gives (fields take it alone first)."""
+    nested = (
+        "<div class=breadcrumb><a class=active aria-current=page>x</a><div class=breadcrumb>"
+        "<a class=active>y</a><span class=active><a>z</a></span></div></div><a class=breadcrumb>"
+        "<a>w</a></a><p class=tag-x><span aria-current class=tag-y><a class=active></a></span></p>"
+    )
+    selectors = {"div p, div span", "* a", "[class*=tag] *", "ul li a", "div > a"}
+    for layout in (*site.LAYOUTS, site.GENERIC):
+        for name in ("title", "sapo", "date", "author", "tags", "breadcrumb"):
+            selectors.update(getattr(layout, name))
+    for tree in [LexborHTMLParser(nested), *_trees()]:
+        assert tree.root is not None
+        for selector in selectors:
+            found = tree.root.css(selector)
+            selected = select(tree.root, selector)
+            assert [n.mem_id for n in selected] == [n.mem_id for n in found], selector
+            first = tree.root.css_first(selector)
+            first_id = first.mem_id if first else None
+            assert first_id == (found[0].mem_id if found else None), f"first of {selector}"
+
+
+def _reference_meta(tree: LexborHTMLParser) -> dict[str, str]:
+    """The page's `meta` and microdata `content` values the long way: one query for each kind."""
+    meta: dict[str, str] = {}
+    for node in tree.css("meta[content]"):
+        key = node.attributes.get("property") or node.attributes.get("name")
+        content = node.attributes.get("content")
+        if key and content is not None:
+            meta.setdefault(key.strip().lower(), content)
+    for node in tree.css("[itemprop][content]"):
+        key = node.attributes.get("itemprop")
+        content = node.attributes.get("content")
+        if key and content is not None:
+            meta.setdefault(f"itemprop:{key.strip()}", content)
+    return meta
+
+
+def test_metadata_from_one_query_is_what_a_query_for_each_kind_finds() -> None:
+    tricky = LexborHTMLParser(
+        '<meta name="A" content="1"><meta property=og:x content=""><div content=x name=z>n</div>'
+        '<span itemprop=" b " content=2><meta itemprop=c content=3 name=d><meta name=e>'
+        "<svg><meta name=f content=4></svg><p itemprop=g>no content</p><meta name=h content>"
+    )
+    for tree in [tricky, *_trees()]:
+        assert read_metadata(tree).meta == _reference_meta(tree)
 
 
 def test_related_boxes_come_in_page_order() -> None:

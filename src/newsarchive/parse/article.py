@@ -32,7 +32,7 @@ from ..site.urls import (
 from .blocks import Block, Body, BodyReader, related_links
 from .dates import parse_iso, parse_visible
 from .decode import decode_page
-from .marks import Marks, ancestry, has_descendant, in_any, lies_in, within
+from .marks import Marks, ancestry, has_descendant, holders, in_any, lies_in, select, within
 from .metadata import Metadata, one_article, read_metadata
 from .structure import guess_body, in_teaser, teaser_summaries
 from .text import clean, folded_key
@@ -47,10 +47,9 @@ _AUTHOR_ROLES = re.compile(site.AUTHOR_ROLES, re.IGNORECASE)
 _NAME_SPLIT = re.compile(r"\s*,\s*|\s+[-–]\s+|\s+và\s+")
 _SENTENCE_PUNCTUATION = re.compile(r"[.!?;…]$|[!?;]")
 _TITLE_SUFFIX = re.compile(site.TITLE_SUFFIX, re.IGNORECASE)
-_TEASERS = ", ".join(site.GENERIC.teasers)
 # On a page no layout knows, a field is read anywhere but in the chrome and the asides: class
 # names of teasers are too common in article markup ("story", "item") to trust there.
-_GENERIC_TEASERS = ", ".join(site.GENERIC.not_body)
+_GENERIC_TEASERS = site.GENERIC.not_body
 _MIN_BODY_META = 80  # characters of prose, for a page whose metadata says it is an article
 _MIN_SAPO = 40  # characters: a shorter lead-classed text on a generic page is a label
 _LOGO_BOX = 100  # characters a logo box holds besides the heading (a slogan, a date)
@@ -59,10 +58,11 @@ _MAX_DATE_LINE = 60  # characters: a line no longer than this holding a date is 
 _LIST_LABEL = 40  # characters of a link list's own text besides its links ("Từ khóa:")
 PROVENANCE_FIELDS = tuple(f for f in FIELDS if f not in ("body_text", "layout", "parser_version"))
 _MAX_LABEL = 60  # characters; a label is a few words
-# The short texts a page is searched for labels in recur on every page (labels, names, links).
-_label_key = lru_cache(maxsize=1 << 12)(folded_key)
 # An ASCII text folds to an ASCII key: none is a label while every label has a non-ASCII letter.
 _NO_ASCII_LABEL = not any(key.isascii() for key in (*site.RELATED_LABELS, *site.SPONSORED_LABELS))
+# Between the texts of a subtree read in one call: no text node holds a NUL (the HTML parser
+# drops or replaces it), so none is cut in two.
+_APART = "\x00"
 _SNIFF = 8192  # characters looked at for a NUL, as git and grep tell binary files
 
 
@@ -126,6 +126,7 @@ class _Page:
         root = tree.root
         if root is None:
             raise NotAnArticle("empty")
+        self.root = root
         self._marks = Marks(root)
         self.url, self._url_rule = self._canonical(url)
         if layouts is None:
@@ -221,12 +222,15 @@ class _Page:
         return "listing"
 
     @functools.cached_property
+    def _chrome_nodes(self) -> list[LexborNode]:
+        """The site's chrome: menus, and headers and footers outside the article."""
+        outside = [node for node in self.tree.css(site.PAGE_CHROME) if not _in_article_region(node)]
+        return self._marks.nodes(", ".join(site.CHROME)) + outside
+
+    @functools.cached_property
     def _chrome(self) -> frozenset[int]:
-        """Ids of the site's chrome: menus, and headers and footers outside the article."""
-        outside = {
-            node.mem_id for node in self.tree.css(site.PAGE_CHROME) if not _in_article_region(node)
-        }
-        return self._marks.ids(", ".join(site.CHROME)) | outside
+        """Ids of `_chrome_nodes`."""
+        return frozenset(node.mem_id for node in self._chrome_nodes)
 
     def _in_chrome(self, node: LexborNode) -> bool:
         return in_any(node, self._chrome)
@@ -539,7 +543,7 @@ class _Page:
             for selector in selectors:
                 nodes = [
                     node
-                    for node in self.tree.css(selector)
+                    for node in select(self.root, selector)
                     if not self._in_chrome(node)
                     and (found.generic or not within(node, found.body))
                     and not (found.generic and self._in_article_wide_box(node, found))
@@ -621,16 +625,10 @@ class _Page:
         root = self.tree.body
         if root is None or within(root, found.body) or self._in_chrome(root):
             return
-        skip = self._chrome | {found.body.mem_id}
-        for text in _text_nodes(root, skip):
-            raw = text.text_content or ""
-            if len(raw) > _MAX_LABEL or raw.isspace() or (raw.isascii() and _NO_ASCII_LABEL):
-                continue
-            key = _label_key(raw)
-            kind = site.RELATED_LABELS.get(key)
+        for text, label in _label_texts(root, [*self._chrome_nodes, found.body]):
             node = text.parent
-            if (kind is not None or key in site.SPONSORED_LABELS) and node is not None:
-                yield node, kind  # type: ignore[misc]
+            if node is not None:
+                yield node, site.RELATED_LABELS.get(label)  # type: ignore[misc]
 
     # -- helpers over the tree -------------------------------------------------------------
 
@@ -648,14 +646,16 @@ class _Page:
         body = found.body if found else None
         generic = found is None or found.generic
         for selector in selectors:
-            for node in self.tree.css(selector):
+            for node in _css_lazily(self.root, selector):
                 if body is not None and (
                     within(body, node) or (not generic and within(node, body))
                 ):
                     continue
                 if self._in_chrome(node):
                     continue
-                if teasers and self._marks.inside(node, _GENERIC_TEASERS if generic else _TEASERS):
+                if teasers and self._marks.inside(
+                    node, _GENERIC_TEASERS if generic else site.GENERIC.teasers
+                ):
                     continue
                 yield node, f"{kind}:{selector}"
 
@@ -677,7 +677,7 @@ class _Page:
         """The nodes of the first selector that matches any, with its rule."""
         for selectors, kind in groups:
             for selector in selectors:
-                nodes = self.tree.css(selector)
+                nodes = select(self.root, selector)
                 if nodes:
                     return nodes, f"{kind}:{selector}"
         return [], "none"
@@ -816,6 +816,16 @@ def _is_active(node: LexborNode) -> bool:
     return "active" in classes or attributes.get("aria-current") is not None
 
 
+def _css_lazily(root: LexborNode, selector: str) -> Iterator[LexborNode]:
+    """`root.css(selector)`, its first node found alone first: a field mostly reads the first
+    node of its selector, which lies near the top of the page, where Lexbor's search for the
+    first one stops."""
+    first = root.css_first(selector)
+    if first is not None:
+        yield first
+        yield from select(root, selector)[1:]
+
+
 def _all(tree: LexborHTMLParser, selectors: Iterable[str]) -> list[LexborNode]:
     for selector in selectors:
         nodes = tree.css(selector)
@@ -844,10 +854,36 @@ def _box_of(
     return None
 
 
-def _text_nodes(root: LexborNode, skip: frozenset[int]) -> Iterator[LexborNode]:
-    """The text nodes under `root` that are not white space alone, in page order, leaving out
-    what lies under an element in `skip`. Sibling links and a stack of open elements, not
-    recursion: hostile pages nest thousands deep."""
+def _label(raw: str) -> str | None:
+    """The list label, related or sponsored, a text is (folded: "tin mới"); None for any other."""
+    return _short_label(raw) if len(raw) <= _MAX_LABEL else None
+
+
+# The short texts a page is searched for labels in recur on every page (labels, names, links).
+@lru_cache(maxsize=1 << 12)
+def _short_label(raw: str) -> str | None:
+    """`_label` of a text no longer than a label."""
+    if raw.isspace() or (raw.isascii() and _NO_ASCII_LABEL):
+        return None
+    key = folded_key(raw)
+    return key if key in site.RELATED_LABELS or key in site.SPONSORED_LABELS else None
+
+
+def _holds_label(node: LexborNode) -> bool:
+    """Whether a text node under `node` is a label: its texts read in one call, the long ones
+    (most) set aside before any is looked at."""
+    texts = node.text(separator=_APART, skip_empty=True).split(_APART)
+    return any(_short_label(text) for text in texts if len(text) <= _MAX_LABEL)
+
+
+def _label_texts(root: LexborNode, skip: Sequence[LexborNode]) -> Iterator[tuple[LexborNode, str]]:
+    """The text nodes under `root` that are labels, with their labels, in page order, leaving
+    out what lies under the elements `skip`. Only the elements holding one of `skip` are walked
+    node by node; any other subtree is walked only when it holds a label (most subtrees of a
+    page hold none). Sibling links and a stack of open elements, not recursion: hostile pages
+    nest thousands deep."""
+    skipped = frozenset(node.mem_id for node in skip)
+    holding = holders(root, skip)
     opened: list[LexborNode] = []
     node = root.first_child
     while node is not None or opened:
@@ -855,13 +891,18 @@ def _text_nodes(root: LexborNode, skip: frozenset[int]) -> Iterator[LexborNode]:
             node = opened.pop().next
             continue
         if node.is_element_node:
-            first = node.first_child if node.mem_id not in skip else None
-            if first is not None:
-                opened.append(node)
-                node = first
-                continue
-        elif node.is_text_node and not node.is_empty_text_node:
-            yield node
+            if node.mem_id in holding:  # a skipped element, or one holding one
+                first = node.first_child if node.mem_id not in skipped else None
+                if first is not None:
+                    opened.append(node)
+                    node = first
+                    continue
+            elif _holds_label(node):
+                for inner in node.traverse(include_text=True, skip_empty=True):
+                    if inner.is_text_node and (label := _label(inner.text_content or "")):
+                        yield inner, label
+        elif node.is_text_node and (label := _label(node.text_content or "")):
+            yield node, label
         node = node.next
 
 

