@@ -23,8 +23,10 @@ measured again by a later run, whose files keep that size's figures from the run
 it (its date on each line). Delete bench/.cache/scale-* and the PostgreSQL database to start over.
 
 Environment: SCALE_SIZES, SCALE_ENGINES (sqlite,postgresql), SCALE_PG_URL, SCALE_REPARSE_AT,
-SCALE_EXPORT_FORMATS (jsonl,csv,parquet), SCALE_MIN_FREE_GB, SCALE_OUT (folder of the two files),
-SCALE_CACHE (folder of the SQLite archives and the record of runs; default bench/.cache).
+SCALE_EXPORT_FORMATS (jsonl,csv,parquet), SCALE_MIN_FREE_GB, SCALE_OUT (folder of the two files
+and of the record of runs they are written from, scale-runs-ENGINE.json: kept with them, so that
+a new machine's run adds to the figures instead of starting them over), SCALE_CACHE (folder of
+the SQLite archives; default bench/.cache).
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ SEARCH_BAR = {100_000: 50.0, 1_000_000: 100.0}  # p95 ms
 FLOOR_CHUNK = 100
 CLI = [sys.executable, "-m", "newsarchive"]
 CACHE = Path(os.environ.get("SCALE_CACHE", str(ROOT / "bench" / ".cache")))
+OUT = Path(os.environ.get("SCALE_OUT", str(ROOT / "bench")))
 RUN = f"{os.getpid()}-{time.time():.0f}"
 
 
@@ -72,7 +75,7 @@ def _sizes(name: str, default: Sequence[int]) -> list[int]:
 
 def main() -> None:
     sizes = _sizes("SCALE_SIZES", DEFAULT_SIZES)
-    out = Path(os.environ.get("SCALE_OUT", str(ROOT / "bench")))
+    out = OUT
     CACHE.mkdir(parents=True, exist_ok=True)
     targets = scale_build.engines(CACHE)
     if len(targets) > 1:
@@ -391,11 +394,11 @@ PUBLIC = (
 
 class Results:
     """Every engine and size measured, by this run or (for sizes this run could not measure
-    again) an earlier one: each engine's runs are kept in bench/.cache/scale-runs-ENGINE.json."""
+    again) an earlier one: each engine's runs are kept in bench/scale-runs-ENGINE.json."""
 
     @staticmethod
     def _file(engine: str) -> Path:
-        return CACHE / f"scale-runs-{engine}.json"
+        return OUT / f"scale-runs-{engine}.json"
 
     @staticmethod
     def _runs(engine: str) -> dict[int, Run]:
@@ -537,7 +540,9 @@ page (the build machine's disk holds no more), the others a raw page without bod
 on PostgreSQL reads one page in {scale_build.RAW_SAMPLE}: its rate is per page read, like SQLite's.
 The archives grow in place from one size to the next; the figures of a size are those measured
 when the archive held that many articles. On PostgreSQL each growth ends with `VACUUM (ANALYZE)`
-(`scale_build.settle`), as autovacuum does on a live server in its own time."""
+(`scale_build.settle`), as autovacuum does on a live server in its own time. Lines dated
+before 13:00 UTC on 2026-12-07 measure the search as it was before ranking from stored weights
+(store/ranking.py, migration 0010), on archives not vacuumed after their growth."""
 
 
 if __name__ == "__main__":
