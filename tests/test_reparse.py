@@ -15,6 +15,7 @@ from replica import start_replica
 
 from newsarchive.cli import run as cli
 from newsarchive.parse import article as parser
+from newsarchive.runs import reparse as rereading
 from newsarchive.site import layouts
 from newsarchive.store import Archive
 
@@ -135,6 +136,62 @@ def test_search_finds_the_text_a_reparse_wrote(
     drop_blockquotes_in_layout_b(monkeypatch)
     assert reparse(archived, capsys)[0] == 0
     assert url not in found()
+
+
+def test_a_reparse_writes_an_article_row_only_where_it_differs(
+    archived: tuple[Path, str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, db = archived
+    path = db.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as conn:
+        conn.executescript(
+            "CREATE TABLE article_written (id INTEGER);"
+            "CREATE TRIGGER article_writes AFTER UPDATE ON article"
+            " BEGIN INSERT INTO article_written VALUES (new.id); END;"
+        )
+        ids = sorted(row[0] for row in conn.execute("SELECT id FROM article"))
+
+    def written() -> list[int]:
+        with sqlite3.connect(path) as conn:
+            found = sorted(row[0] for row in conn.execute("SELECT id FROM article_written"))
+            conn.execute("DELETE FROM article_written")
+        return found
+
+    # Read by the parser that wrote them: records, versions and provenance as stored.
+    assert reparse(archived, capsys)[1] == [f"changed 0 of {len(EXPECTED)}"]
+    assert written() == [], "rows rewritten with what they already held"
+    # A newer parser reading the same: each row written once, for its version.
+    monkeypatch.setattr(parser, "PARSER_VERSION", NEXT_VERSION)
+    assert reparse(archived, capsys)[1] == [f"changed 0 of {len(EXPECTED)}"]
+    assert written() == ids, "every article's parser version, each written once"
+    assert {record["parser_version"] for record in stored_records(db).values()} == {NEXT_VERSION}
+
+
+def test_a_record_read_as_another_articles_url_is_left_as_it_was(
+    archived: tuple[Path, str],
+) -> None:
+    _, db = archived
+    with sqlite3.connect(db.removeprefix("sqlite:///")) as conn:
+        (a, url_a), (b, url_b), (c, url_c), (d, url_d) = conn.execute(
+            "SELECT id, url FROM article ORDER BY id LIMIT 4"
+        ).fetchall()
+        # b's URL held by a, read before b: a gives it up, so b may take it back.
+        conn.execute("UPDATE article SET url = 'moved-b' WHERE id = ?", (b,))
+        conn.execute("UPDATE article SET url = ? WHERE id = ?", (url_b, a))
+        # c's URL held by d, read after c: c may not take it; d goes back to its own.
+        conn.execute("UPDATE article SET url = 'moved-c' WHERE id = ?", (c,))
+        conn.execute("UPDATE article SET url = ? WHERE id = ?", (url_c, d))
+    with Archive.open(db) as archive:
+        report = rereading.reparse(archive, workers=0)
+    assert report.refused == [f"moved-c: now reads as {url_c}, another archived article"]
+    assert (report.changed, report.fields) == (3, {"url": 3})
+    with sqlite3.connect(db.removeprefix("sqlite:///")) as conn:
+        urls = dict(
+            conn.execute("SELECT id, url FROM article WHERE id IN (?, ?, ?, ?)", (a, b, c, d))
+        )
+    assert urls == {a: url_a, b: url_b, c: "moved-c", d: url_d}
 
 
 def test_options_choose_the_articles_read_again(

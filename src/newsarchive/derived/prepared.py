@@ -15,9 +15,12 @@ import re
 import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from typing import TypeVar
 
 from ..record import Article, PickledByFields
 from .fold import fold
+
+T = TypeVar("T")
 
 # Raw bodies: level 1 took 30% less CPU than 6 for 11% more bytes on the fixtures.
 BODY_COMPRESSION = 1
@@ -62,6 +65,12 @@ def prepare(body: bytes, article: Article | None) -> Prepared:
         return Prepared(pack_body(body))
     folded = folded_texts(article)
     return Prepared(pack_body(body), content_hash(article), folded, word_weights(folded))
+
+
+def given(value: T | None) -> T:
+    """What `prepare` works out for every article (`Prepared`'s fields but `body`)."""
+    assert value is not None
+    return value
 
 
 def pack_body(body: bytes) -> PackedBody | None:

@@ -24,14 +24,19 @@ from datetime import date
 from multiprocessing import get_context
 from typing import Any
 
+from ..derived.prepared import Prepared, prepare
 from ..parse import NotAnArticle, parse_article
 from ..parse import article as parser
 from ..record import Article
 from ..store import Archive
-from ..store.rereads import ArticleCapture, Reread
+from ..store.rereads import ArticleCapture, ReadAgain, Reread
 
 _PART = re.compile(r"\d+|[^\d.]+")
-CHUNK = 100  # captures a reader takes at a time, and articles written per transaction
+# Captures a reader takes at a time, and articles written per transaction. A chunk costs a
+# statement per table read or written (under ten where every record is as stored, some twenty
+# where records changed) against a hundred pages parsed: larger ones would gain nothing
+# measurable, and make progress, stops and the last chunks of the readers coarser.
+CHUNK = 100
 # Below this many captures the re-parse reads them itself: starting a process per core (a
 # second or so of imports each) costs more than it saves.
 PARALLEL_FROM = 2 * CHUNK
@@ -83,11 +88,12 @@ def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
 
 @dataclass(frozen=True, slots=True)
 class Read:
-    """What a reader made of one capture: the record (`same`: its content is the stored one),
-    or why there is none (`not_article`: the kind the parser saw; `error`: the parser broke)."""
+    """What a reader made of one capture: the record, with what the store derives from it
+    (`prepared`) where it differs from the stored one (None: the same); or why there is none
+    (`not_article`: the kind the parser saw; `error`: the parser broke)."""
 
     article: Article | None = None
-    same: bool = False
+    prepared: Prepared | None = None
     not_article: str | None = None
     error: str | None = None
 
@@ -120,16 +126,17 @@ def reparse(
     for chunk, found in reads:
         _count(report, chunk, found)
         done_through, written = chunk[-1].article_id, written + 1
-        read = [(c, r.article, r.same) for c, r in zip(chunk, found, strict=True) if r.article]
+        read = [(c, r.article, r.prepared) for c, r in zip(chunk, found, strict=True) if r.article]
 
         def counted(
-            outcomes: list[Reread], read: list[tuple[ArticleCapture, Article, bool]] = read
+            outcomes: list[Reread],
+            read: list[tuple[ArticleCapture, Article, Prepared | None]] = read,
         ) -> dict[str, Any]:
             _count_written(report, [capture for capture, _, _ in read], outcomes)
             return report.to_dict()
 
         archive.reread_articles(
-            [(c.article_id, article, same) for c, article, same in read],
+            [ReadAgain(c.article_id, article, prepared) for c, article, prepared in read],
             run_id=state.run_id,
             done_through=done_through,
             report=counted,
@@ -211,8 +218,7 @@ def _in_pool(
 def read_chunk(archive: Archive, chunk: Sequence[ArticleCapture]) -> list[Read]:
     """Each capture of `chunk` read again from its body in the archive, and its record set
     beside the one stored (so that the writer rewrites only those that differ)."""
-    bodies = archive.packed_bodies([capture.raw_page_id for capture in chunk])
-    stored = archive.articles_by_id([capture.article_id for capture in chunk])
+    bodies, stored = archive.reread_sources(chunk)
     return [
         _read(capture, zlib.decompress(bodies[capture.raw_page_id]), stored.get(capture.article_id))
         for capture in chunk
@@ -227,7 +233,11 @@ def _read(capture: ArticleCapture, body: bytes, stored: Article | None) -> Read:
     except Exception as exc:
         # A bug of the parser on one page costs that page, never a re-parse of a million.
         return Read(error=f"parser error: {type(exc).__name__}: {exc}")
-    return Read(article, same=stored is not None and _content(stored) == _content(article))
+    if stored is not None and _content(stored) == _content(article):
+        return Read(article)
+    # What the writer needs to rewrite it, worked out here: the writer is one process, the
+    # readers one a core.
+    return Read(article, prepare(b"", article))
 
 
 def _content(article: Article) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from newsarchive.derived.prepared import Prepared, prepare
+from newsarchive.derived.prepared import Prepared, given, prepare
 from newsarchive.record import Article
 
 from . import (
@@ -41,7 +41,7 @@ from .lock import CrawlLease
 from .models import ArticleRow
 from .raw_pages import PageCapture, RawPage
 from .reasons import SearchSyntaxError, StoreError, reason
-from .rereads import ArticleCapture, ReparseState, Reread
+from .rereads import ArticleCapture, ReadAgain, ReparseState, Reread
 from .search import SearchHit
 from .stats import ArchiveStats, GenericReads
 
@@ -300,7 +300,7 @@ class Archive:
         sightings = [
             articles.Sighting(
                 article,
-                _given(ready[i].content_hash),
+                given(ready[i].content_hash),
                 pages[i].page_id,
                 has_body=pages[i].body_sha256 is not None,
                 seen_at=fetches[i].raw.fetched_at,
@@ -313,8 +313,8 @@ class Archive:
         ):
             outcomes[i] = outcome
             if outcome != "unchanged":
-                indexed.append((article_id, _given(ready[i].folded)))
-                weights.append(_given(ready[i].weights))
+                indexed.append((article_id, given(ready[i].folded)))
+                weights.append(given(ready[i].weights))
         if self._searchable:
             fulltext.index_articles(session, indexed, weights)
         not_modified = [
@@ -338,15 +338,6 @@ class Archive:
         with self._read() as session:
             row = session.scalars(select(ArticleRow).where(_key(url_or_id))).one_or_none()
             return None if row is None else articles.load_articles(session, [row])[0]
-
-    def articles_by_id(self, ids: Sequence[int]) -> dict[int, Article]:
-        """The records as stored of the articles `ids` that exist, read together."""
-        with self._read() as session:
-            rows = list(session.scalars(select(ArticleRow).where(ArticleRow.id.in_(ids))))
-            return {
-                row.id: article
-                for row, article in zip(rows, articles.load_articles(session, rows), strict=True)
-            }
 
     def article_count(self) -> int:
         with self._read() as session:
@@ -503,10 +494,13 @@ class Archive:
         with self._read() as session:
             return rereads.article_captures(session, layout=layout, since=since, after=after)
 
-    def reread_article(self, article_id: int, article: Article) -> Reread:
-        """Store the record a newer parser read from the article's own capture, in place."""
-        with self._write() as session:
-            return rereads.reread_article(session, article_id, article, searchable=self._searchable)
+    def reread_sources(
+        self, chunk: Sequence[ArticleCapture]
+    ) -> tuple[dict[int, bytes], dict[int, Article]]:
+        """What reading `chunk` again takes, read together: the bodies as stored (zlib), by raw
+        page id, for the reader to decompress on its own core; the records as stored, by id."""
+        with self._read() as session:
+            return rereads.sources(session, chunk)
 
     def begin_reparse(self, options: dict[str, Any], parser_version: str) -> ReparseState:
         """The re-parse with these options and parser version that stopped part way (to resume),
@@ -516,25 +510,18 @@ class Archive:
 
     def reread_articles(
         self,
-        read: Sequence[tuple[int, Article, bool]],
+        read: Sequence[ReadAgain],
         *,
         run_id: int,
         done_through: int,
         report: Callable[[list[Reread]], dict[str, Any]],
         done: bool = False,
     ) -> None:
-        """Records read again from their captures, `(article id, record, same)` where `same`
-        says the record is the one stored, written in one transaction with how
-        far their re-parse got: every chosen article up to `done_through` read, and what it
-        found (`report`, told what happened to each of `read`)."""
+        """Records read again from their captures (`rereads.reread_articles`), written in one
+        transaction with how far their re-parse got: every chosen article up to `done_through`
+        read, and what it found (`report`, told what happened to each of `read`)."""
         with self._write() as session:
-            rereads.record_unchanged(session, [(i, a) for i, a, same in read if same])
-            outcomes = [
-                Reread() if same else
-                rereads.reread_article(session, i, a, searchable=self._searchable)
-                for i, a, same in read
-            ]  # fmt: skip
-            found = report(outcomes)
+            found = report(rereads.reread_articles(session, read, searchable=self._searchable))
             rereads.note_reparse(session, run_id, done_through, found, done=done)
 
     def article_last_seen(self, url: str) -> datetime | None:
@@ -633,12 +620,6 @@ def _runs(fetches: Sequence[Fetched]) -> Iterator[Sequence[Fetched]]:
         seen |= urls
     if start < len(fetches):
         yield fetches[start:]
-
-
-def _given(value: T | None) -> T:
-    """What `prepare` works out for every article."""
-    assert value is not None
-    return value
 
 
 def _key(url_or_id: str | int) -> ColumnElement[bool]:

@@ -12,11 +12,10 @@ from typing import Any, Literal
 from sqlalchemy import Connection, and_, delete, or_, select
 from sqlalchemy.orm import Session
 
-from newsarchive.derived.prepared import content_hash
 from newsarchive.record import RELATED_KINDS, Article, Image, Provenance, Related, RelatedKind
 
 from . import history
-from .dialect import insert_rows, insert_rows_keyed, update_by_id
+from .dialect import among, insert_rows, insert_rows_keyed, update_by_id
 from .filters import ArticleFilter, conditions
 from .models import (
     ArticleAuthorRow,
@@ -146,15 +145,18 @@ def _keep_revisions(session: Session, changes: Sequence[tuple[int, Sighting]]) -
     session.expunge_all()
 
 
-def rewrite_article(session: Session, row: ArticleRow, article: Article) -> None:
-    """Overwrite `row` with `article` in place, keeping no revision: for the same capture read
-    again by a newer parser (reparse), where the page itself did not change."""
-    for name, value in _values(article, content_hash(article)).items():
-        setattr(row, name, value)
-    session.flush()
-    connection = session.connection()
-    _delete_parts(connection, [row.id])
-    _insert_parts(connection, [(row.id, article)])
+def rewrite_articles(connection: Connection, rewritten: Sequence[tuple[int, Article, str]]) -> None:
+    """Overwrite articles in place, `(id, record, its content hash)`, keeping no revision: for
+    the same capture read again by a newer parser (reparse), where the page itself did not
+    change. Each kind of row in one statement for all, in the order given (a URL one of them
+    gives up may be taken by a later one)."""
+    update_by_id(
+        connection,
+        _ARTICLE,
+        [_values(article, digest) | {"b_id": key} for key, article, digest in rewritten],
+    )
+    _delete_parts(connection, [key for key, _, _ in rewritten])
+    _insert_parts(connection, [(key, article) for key, article, _ in rewritten])
 
 
 def touch_articles(session: Session, seen: Sequence[tuple[str, datetime]]) -> set[str]:
@@ -222,7 +224,9 @@ def _delete_parts(connection: Connection, article_ids: Sequence[int]) -> None:
     if article_ids:
         for part in _PARTS:
             table = table_of(part)
-            connection.execute(delete(table).where(table.c.article_id.in_(article_ids)))
+            connection.execute(
+                delete(table).where(among(connection, table.c.article_id, article_ids))
+            )
 
 
 def _insert_parts(connection: Connection, written: Sequence[tuple[int, Article]]) -> None:
@@ -295,6 +299,18 @@ def chunks_of_rows(
         yield rows
 
 
+def articles_by_id(session: Session, ids: Sequence[int]) -> dict[int, Article]:
+    """The records as stored of the articles `ids` that exist, a query per table."""
+    if not ids:
+        return {}
+    rows = list(
+        session.scalars(select(ArticleRow).where(among(session.connection(), _ARTICLE.c.id, ids)))
+    )
+    return {
+        row.id: article for row, article in zip(rows, load_articles(session, rows), strict=True)
+    }
+
+
 def load_articles(session: Session, rows: Sequence[ArticleRow]) -> list[Article]:
     """The records of `rows`, in their order, with their parts."""
     ids = [row.id for row in rows]
@@ -306,7 +322,7 @@ def load_articles(session: Session, rows: Sequence[ArticleRow]) -> list[Article]
         table = table_of(model)
         for part in connection.execute(
             select(table)
-            .where(table.c.article_id.in_(ids))
+            .where(among(connection, table.c.article_id, ids))
             .order_by(table.c.article_id, table.c.position)
         ).all():  # one fetch of every row: iterating fetches them one by one
             found[part.article_id].append(part)

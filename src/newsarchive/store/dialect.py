@@ -1,7 +1,8 @@
 """What differs between database engines, in one place: SQLite connection settings and
 transactions, PostgreSQL's migration lock and retryable errors, insert-or-ignore, and whether
-full-text search is available; and writing many rows in one statement (inserted, inserted with
-their ids, updated by id), at the driver on SQLite."""
+full-text search is available; rows chosen by a list of keys (one array on PostgreSQL); and
+writing many rows in one statement (inserted, inserted with their ids, updated by id), at the
+driver on SQLite."""
 
 from __future__ import annotations
 
@@ -10,7 +11,19 @@ from functools import cache
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, Engine, Table, bindparam, event, insert, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Dialect,
+    Engine,
+    Select,
+    Table,
+    any_,
+    bindparam,
+    event,
+    insert,
+    update,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -78,6 +91,33 @@ def is_transient(exc: BaseException) -> bool:
 def has_full_text_search(engine: Engine) -> bool:
     """Search uses SQLite's FTS5 or PostgreSQL's tsvector (`fulltext`); other engines have none."""
     return engine.dialect.name in ("sqlite", "postgresql")
+
+
+def among(
+    connection: Connection, column: ColumnElement[Any], values: Sequence[Any]
+) -> ColumnElement[bool]:
+    """`column IN values`; on PostgreSQL `column = ANY(:array)`: one parameter however many the
+    values, so the statement is the same for every list (prepared and planned once per
+    connection) and its values are sent as one array, not a bind each."""
+    if connection.dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+    return column.in_(values)
+
+
+def binary_rows(
+    connection: Connection, statement: Select[*tuple[Any, ...]]
+) -> list[tuple[Any, ...]]:
+    """The rows of `statement`, whose columns and parameters need no conversion by SQLAlchemy's
+    types (ints, bytes, lists of them). On PostgreSQL they are fetched in binary: as text, a
+    bytea comes hex-encoded, twice its bytes for the server to encode and send and for the
+    driver to decode (for a chunk of raw bodies, three times the driver's CPU and wall time)."""
+    if connection.dialect.name != "postgresql":
+        return [tuple(row) for row in connection.execute(statement)]
+    compiled = statement.compile(dialect=connection.dialect)
+    driver: Any = connection.connection.driver_connection  # psycopg's own connection
+    with driver.cursor(binary=True) as cursor:
+        cursor.execute(str(compiled), compiled.params)
+        return list(cursor.fetchall())
 
 
 def insert_or_ignore(

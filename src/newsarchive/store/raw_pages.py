@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from newsarchive.derived.prepared import PackedBody
 from newsarchive.warclink import WarcLink
 
-from .dialect import insert_or_ignore, insert_rows_keyed
+from .dialect import among, binary_rows, insert_or_ignore, insert_rows_keyed
 from .models import ArticleRow, RawBodyRow, RawBodySizeRow, RawPageRow, table_of
 from .reasons import StoreError
 
@@ -224,10 +224,12 @@ def packed_bodies(session: Session, raw_page_ids: Sequence[int]) -> dict[int, by
     """The bodies of many fetches as the archive keeps them (zlib), by raw page id; a fetch
     without a body is left out. The reader decompresses them (`zlib.decompress`), where it has
     a core of its own."""
-    found = session.execute(
+    connection = session.connection()
+    found = binary_rows(
+        connection,
         select(RawPageRow.id, RawBodyRow.body)
         .join(RawBodyRow, RawBodyRow.sha256 == RawPageRow.body_sha256)
-        .where(RawPageRow.id.in_(raw_page_ids))
+        .where(among(connection, _RAW_PAGE.c.id, raw_page_ids)),
     )
     return {page_id: body for page_id, body in found}
 

@@ -12,15 +12,18 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
-from newsarchive.derived.prepared import folded_texts
+from newsarchive.derived.prepared import Prepared, given
 from newsarchive.record import Article
 
-from . import articles, fulltext
+from . import articles, fulltext, raw_pages
+from .dialect import among
 from .filters import ArticleFilter, conditions
-from .models import ArticleRow, RawPageRow, ReparseRunRow
+from .models import ArticleRow, RawPageRow, ReparseRunRow, table_of
+
+_ARTICLE = table_of(ArticleRow)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,18 +78,139 @@ def article_captures(
     ]
 
 
-def record_unchanged(session: Session, read: Sequence[tuple[int, Article]]) -> None:
-    """Articles read again into the very record they hold: only how they were read (the
-    parser version and its provenance) is written, in one statement for all."""
-    if read:
-        session.execute(
-            update(ArticleRow),
+def sources(
+    session: Session, chunk: Sequence[ArticleCapture]
+) -> tuple[dict[int, bytes], dict[int, Article]]:
+    """What reading `chunk` again takes: the captures' bodies as stored (zlib), by raw page id,
+    and the articles' records as stored (to compare with), by id; a query per table."""
+    bodies = raw_pages.packed_bodies(session, [capture.raw_page_id for capture in chunk])
+    return bodies, articles.articles_by_id(session, [capture.article_id for capture in chunk])
+
+
+@dataclass(frozen=True, slots=True)
+class ReadAgain:
+    """A record read again from its article's own capture, and, where the reader found it
+    differs from the stored one, what the store derives from it to rewrite it (`prepared`:
+    content hash, folded texts, word weights); None where it is the same."""
+
+    article_id: int
+    article: Article
+    prepared: Prepared | None = None
+
+
+def reread_articles(
+    session: Session, reads: Sequence[ReadAgain], *, searchable: bool
+) -> list[Reread]:
+    """Store records read again from their articles' own captures, in `reads`' order: those
+    that differ from the stored record overwritten in place, parts and search entries with
+    them, and how each was read (parser version, provenance), also where the record is the
+    same. Each kind of row in one statement for all."""
+    connection = session.connection()
+    differing = [read for read in reads if read.prepared is not None]
+    # Compared again in the writing transaction: what the reader saw may be seconds old.
+    outcomes = _compared(
+        connection,
+        differing,
+        articles.articles_by_id(session, [read.article_id for read in differing]),
+    )
+    rewritten = [
+        (read, given(read.prepared)) for read in differing if outcomes[read.article_id].changed
+    ]
+    # Rewritten whole, or left as they were: how the others were read is noted on its own.
+    settled = {read.article_id for read, _ in rewritten} | {
+        key for key, outcome in outcomes.items() if outcome.refused is not None
+    }
+    _note_read(connection, [read for read in reads if read.article_id not in settled])
+    articles.rewrite_articles(
+        connection,
+        [(read.article_id, read.article, given(ready.content_hash)) for read, ready in rewritten],
+    )
+    if searchable and rewritten:
+        fulltext.index_articles(
+            session,
+            [(read.article_id, given(ready.folded)) for read, ready in rewritten],
+            [given(ready.weights) for _, ready in rewritten],
+        )
+    return [outcomes.get(read.article_id, Reread()) for read in reads]
+
+
+def _compared(
+    connection: Connection, reads: Sequence[ReadAgain], stored: dict[int, Article]
+) -> dict[int, Reread]:
+    """What rewriting each of `reads` changes, by article id, or why it is refused: its article
+    is gone, or its new URL is another article's (as the articles before it in `reads` leave
+    the URLs: one may give up a URL a later one takes)."""
+    moving = [
+        read.article.url
+        for read in reads
+        if read.article_id in stored and stored[read.article_id].url != read.article.url
+    ]
+    holders: dict[str, int] = {}  # URL: the article holding it, as the rewrites go
+    if moving:
+        found = select(_ARTICLE.c.url, _ARTICLE.c.id).where(
+            among(connection, _ARTICLE.c.url, moving)
+        )
+        holders.update((held, key) for held, key in connection.execute(found))
+    outcomes: dict[int, Reread] = {}
+    for read in reads:
+        before = stored.get(read.article_id)
+        if before is None:
+            outcomes[read.article_id] = Reread(refused="article no longer in the archive")
+            continue
+        old, new = before.to_dict(), read.article.to_dict()
+        changed = tuple(name for name in new if name != "parser_version" and old[name] != new[name])
+        if "url" in changed:
+            if read.article.url in holders:
+                outcomes[read.article_id] = Reread(
+                    refused=f"now reads as {read.article.url}, another archived article"
+                )
+                continue
+            if holders.get(before.url) == read.article_id:
+                del holders[before.url]
+            holders[read.article.url] = read.article_id
+        outcomes[read.article_id] = Reread(changed=changed)
+    return outcomes
+
+
+def _note_read(connection: Connection, reads: Sequence[ReadAgain]) -> None:
+    """How records read again into the very record they hold were read (the parser version
+    and its provenance), in one statement for all; written only where it differs from what is
+    stored: most often nothing is, and rewriting a row the same costs as much as a new one
+    (PostgreSQL writes a new version of it, and of its index entries where its page has no room;
+    SQLite the whole row again, overflow pages and all)."""
+    if reads:
+        connection.execute(
+            _NOTE_READ,
             [
-                {"id": article_id, "parser_version": article.parser_version}
-                | articles.provenance_values(article)
-                for article_id, article in read
+                {"b_id": read.article_id, "b_version": read.article.parser_version}
+                | {
+                    f"b_{name}": value
+                    for name, value in articles.provenance_values(read.article).items()
+                }
+                for read in reads
             ],
         )
+
+
+_COLUMN = _ARTICLE.c
+# How the fields were read is the parser's, not the page's: kept whether or not the record
+# changed, where it is not already what is stored.
+_NOTE_READ = (
+    update(_ARTICLE)
+    .where(
+        _COLUMN.id == bindparam("b_id"),
+        or_(
+            _COLUMN.parser_version.is_distinct_from(bindparam("b_version")),
+            _COLUMN.field_sources.is_distinct_from(bindparam("b_field_sources")),
+            _COLUMN.confidence.is_distinct_from(bindparam("b_confidence")),
+        ),
+    )
+    .values(
+        parser_version=bindparam("b_version"),
+        field_sources=bindparam("b_field_sources"),
+        confidence=bindparam("b_confidence"),
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,32 +259,3 @@ def note_reparse(
     if done:
         values["finished_at"] = datetime.now(UTC)
     session.execute(update(ReparseRunRow).where(ReparseRunRow.id == run_id).values(**values))
-
-
-def reread_article(
-    session: Session, article_id: int, article: Article, *, searchable: bool
-) -> Reread:
-    """Overwrite the stored record of `article_id` with `article`, read from the same capture,
-    and how it was read (also when the record is unchanged)."""
-    row = session.get(ArticleRow, article_id)
-    if row is None:
-        return Reread(refused="article no longer in the archive")
-    [stored] = articles.load_articles(session, [row])
-    before, after = stored.to_dict(), article.to_dict()
-    changed = tuple(
-        name for name in after if name != "parser_version" and before[name] != after[name]
-    )
-    if "url" in changed:
-        taken = session.scalar(select(ArticleRow.id).where(ArticleRow.url == article.url))
-        if taken is not None:
-            return Reread(refused=f"now reads as {article.url}, another archived article")
-    row.parser_version = article.parser_version
-    # How the fields were read is the parser's, not the page's: kept whether or not the
-    # record changed.
-    for name, value in articles.provenance_values(article).items():
-        setattr(row, name, value)
-    if changed:
-        articles.rewrite_article(session, row, article)
-        if searchable:
-            fulltext.index_articles(session, [(row.id, folded_texts(article))])
-    return Reread(changed=changed)
